@@ -1,0 +1,152 @@
+//! Headless runner: runs a scenario natively and prints a JSON report.
+//!
+//! ```text
+//! msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
+//! msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
+//! msgflow presets
+//! ```
+//! A bad scenario exits with status 2 and names the file, the field path and what was expected.
+
+use msgflow::scenario::{preset, preset_names, Scenario};
+use msgflow::sim::{Engine, SimTime};
+use std::io::Write;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage:
+  msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
+  msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
+  msgflow presets";
+
+struct RunArgs {
+    source: Source,
+    seed: u64,
+    duration: SimTime,
+    trace: Option<String>,
+}
+
+enum Source {
+    File(String),
+    Preset(String),
+}
+
+/// Parses `60s`, `1500ms`, `2m` or a bare number of seconds.
+fn parse_duration(s: &str) -> Result<SimTime, String> {
+    let (num, scale) = if let Some(v) = s.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = s.strip_suffix('s') {
+        (v, 1000.0)
+    } else if let Some(v) = s.strip_suffix('m') {
+        (v, 60_000.0)
+    } else if let Some(v) = s.strip_suffix('h') {
+        (v, 3_600_000.0)
+    } else {
+        (s, 1000.0)
+    };
+    let v: f64 = num.parse().map_err(|_| format!("--duration: `{s}` is not a duration like 60s, 1500ms or 2m"))?;
+    let ms = v * scale;
+    if !(ms.is_finite() && ms > 0.0 && ms <= msgflow::scenario::limits::MAX_TIME_MS) {
+        return Err(format!(
+            "--duration: must be between 0 and {} ms, got {s}",
+            msgflow::scenario::limits::MAX_TIME_MS
+        ));
+    }
+    Ok(SimTime::from_ms(ms))
+}
+
+fn parse_run(args: &[String]) -> Result<RunArgs, String> {
+    let mut source = None;
+    let mut seed = 1;
+    let mut duration = SimTime::from_ms(60_000.0);
+    let mut trace = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = |name: &str| it.next().cloned().ok_or(format!("{name} needs a value"));
+        match a.as_str() {
+            "--seed" => {
+                let v = value("--seed")?;
+                seed = v.parse().map_err(|_| format!("--seed: `{v}` is not a whole number from 0 to 2^64-1"))?;
+            }
+            "--duration" => duration = parse_duration(&value("--duration")?)?,
+            "--trace" => trace = Some(value("--trace")?),
+            "--preset" => source = Some(Source::Preset(value("--preset")?)),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}")),
+            s => source = Some(Source::File(s.to_string())),
+        }
+    }
+    let source = source.ok_or("run needs a scenario file or --preset NAME")?;
+    Ok(RunArgs { source, seed, duration, trace })
+}
+
+fn load(source: &Source) -> Result<Scenario, String> {
+    match source {
+        Source::Preset(name) => preset(name).ok_or_else(|| {
+            format!("no preset named `{name}`; presets: {}", preset_names().collect::<Vec<_>>().join(", "))
+        }),
+        Source::File(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            Scenario::from_json(&text).map_err(|e| {
+                e.errors.iter().map(|f| format!("{path}: {f}")).collect::<Vec<_>>().join("\n")
+            })
+        }
+    }
+}
+
+fn run(args: RunArgs) -> Result<(), String> {
+    let scenario = load(&args.source)?;
+    let mut engine = Engine::new(scenario, args.seed);
+    let mut out = match &args.trace {
+        Some(p) => {
+            engine.record_trace(true);
+            Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?))
+        }
+        None => None,
+    };
+    // Run in slices so the trace is streamed and memory stays bounded.
+    let slice = SimTime::from_ms(1000.0).0;
+    let mut t = SimTime::ZERO;
+    while t < args.duration {
+        t = SimTime(t.0.saturating_add(slice).min(args.duration.0));
+        engine.run_until(t);
+        if let Some(w) = out.as_mut() {
+            for r in engine.drain_trace() {
+                let line = serde_json::to_string(&r).map_err(|e| e.to_string())?;
+                writeln!(w, "{line}").map_err(|e| e.to_string())?;
+            }
+        }
+        engine.drain_outputs();
+    }
+    if let Some(mut w) = out {
+        w.flush().map_err(|e| e.to_string())?;
+    }
+    let report = engine.report();
+    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    if report.invariants_ok {
+        Ok(())
+    } else {
+        Err(format!("invariant broken: {}", report.violation.unwrap_or_default()))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("presets") => {
+            for p in msgflow::scenario::PRESETS {
+                let s = Scenario::from_json(p.json).expect("presets are valid");
+                println!("{:<18} {}", p.name, s.description);
+            }
+            ExitCode::SUCCESS
+        }
+        Some("run") => match parse_run(&args[1..]).and_then(run) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgflow: {e}");
+                ExitCode::from(2)
+            }
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}

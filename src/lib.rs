@@ -1,0 +1,13 @@
+//! Message-flow playground: a deterministic simulation of request-response (gRPC)
+//! and message-broker flows, and (on wasm32 only) the Leptos playground that draws it.
+//!
+//! - [`scenario`]: the JSON scenario format, validation, limits and presets.
+//! - [`sim`]: the engine (sans-IO, virtual time, one seed).
+//! - [`payload`]: the protobuf messages whose encoded sizes travel on the links.
+
+pub mod payload;
+pub mod scenario;
+pub mod sim;
+
+#[cfg(target_arch = "wasm32")]
+pub mod app;

@@ -1,0 +1,551 @@
+//! The engine: state, the event loop, message bookkeeping and the network.
+
+use super::journey::{Journeys, Step};
+use super::message::{flags, Ctx, Endpoint, LossReason, Msg, MsgKind, MsgState, Slab};
+use super::metrics::Metrics;
+use super::queue::EventQueue;
+use super::runtime::*;
+use super::time::{ms_to_ns, SimTime};
+use super::trace::{Output, OutputKind, Trace};
+use crate::payload::{self, Encoding, PayloadKind};
+use crate::scenario::{limits, LinkState, Role, Scenario};
+use std::collections::VecDeque;
+
+/// Something scheduled to happen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// Envelope `id` in `slot` arrives (or is lost) now.
+    Arrive { slot: u32, id: u64 },
+    /// Next open-loop arrival of a workload (stale when `gen` changed).
+    Arrival { node: u16, gen: u32 },
+    /// Closed-loop caller `caller` starts its next call.
+    CallerStart { node: u16, caller: u32, gen: u32 },
+    /// A server worker finished the request `id` in `slot`.
+    ServiceDone { slot: u32, id: u64 },
+    /// A consumer finished processing `id` in `slot`.
+    ConsumeDone { slot: u32, id: u64 },
+    /// A call's deadline.
+    Deadline { call: u32, gen: u32 },
+    /// A call's retry backoff ended.
+    RetryFire { call: u32, gen: u32 },
+    /// A publish was not confirmed in time.
+    ConfirmTimeout { node: u16, origin: u64 },
+    /// Periodic offset commit of a consumer group.
+    CommitTick { node: u16 },
+    /// Apply scheduled fault number `idx`.
+    Fault { idx: u32 },
+}
+
+/// The simulation. Sans-IO: time and the seed are inputs, outputs are data.
+pub struct Engine {
+    pub(crate) scenario: Scenario,
+    pub(crate) seed: u64,
+    pub(crate) now: SimTime,
+    pub(crate) queue: EventQueue<Event>,
+    pub(crate) msgs: Slab,
+    pub(crate) next_id: u64,
+    pub(crate) next_origin: u64,
+    pub(crate) nodes: Vec<NodeRt>,
+    pub(crate) links: Vec<LinkRt>,
+    /// `link_of[a * n + b]`: link index between nodes a and b.
+    pub(crate) link_of: Vec<u16>,
+    pub(crate) calls: Calls,
+    pub(crate) metrics: Metrics,
+    pub(crate) journeys: Journeys,
+    pub(crate) trace: Trace,
+    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) dropped_outputs: u64,
+    pub(crate) events: u64,
+    pub(crate) check_invariants: bool,
+    pub(crate) violation: Option<String>,
+    pub(crate) faults: Vec<crate::scenario::Fault>,
+}
+
+/// Outputs kept until drained.
+pub const MAX_OUTPUTS: usize = 4096;
+/// No link between two nodes.
+pub(crate) const NO_LINK: u16 = u16::MAX;
+
+impl Engine {
+    /// A new run of `scenario` (already validated) with `seed`.
+    pub fn new(scenario: Scenario, seed: u64) -> Engine {
+        let n = scenario.nodes.len();
+        let mut link_of = vec![NO_LINK; n * n];
+        let mut links = Vec::with_capacity(scenario.links.len());
+        for (i, l) in scenario.links.iter().enumerate() {
+            let (Some(a), Some(b)) = (scenario.node_idx(&l.a), scenario.node_idx(&l.b)) else {
+                continue;
+            };
+            link_of[a * n + b] = i as u16;
+            link_of[b * n + a] = i as u16;
+            links.push(LinkRt::new(seed, i, a, l.state == LinkState::Cut));
+        }
+        let window_ns = ms_to_ns(scenario.metrics.window_ms).max(1);
+        let mut e = Engine {
+            nodes: Vec::with_capacity(n),
+            metrics: Metrics::new(n, window_ns),
+            seed,
+            now: SimTime::ZERO,
+            queue: EventQueue::default(),
+            msgs: Slab::default(),
+            next_id: 1,
+            next_origin: 1,
+            links,
+            link_of,
+            calls: Calls::default(),
+            journeys: Journeys::default(),
+            trace: Trace::default(),
+            outputs: VecDeque::new(),
+            dropped_outputs: 0,
+            events: 0,
+            check_invariants: cfg!(debug_assertions),
+            violation: None,
+            faults: scenario.faults.iter().map(|f| f.fault.clone()).collect(),
+            scenario,
+        };
+        for i in 0..n {
+            let rt = NodeRt::build(&e.scenario, i, seed);
+            e.nodes.push(rt);
+        }
+        let times: Vec<f64> = e.scenario.faults.iter().map(|f| f.at_ms).collect();
+        for (i, at_ms) in times.into_iter().enumerate() {
+            e.schedule(SimTime::from_ms(at_ms), Event::Fault { idx: i as u32 });
+        }
+        for i in 0..n {
+            e.start_node(i);
+        }
+        e
+    }
+
+    /// Current virtual time.
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+    /// The seed of this run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The scenario as currently configured (live changes included).
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    /// Time of the next pending event.
+    pub fn next_event_time(&self) -> Option<SimTime> {
+        self.queue.peek_time()
+    }
+    /// Events waiting in the queue.
+    pub fn pending_events(&self) -> usize {
+        if self.queue.is_empty() {
+            0
+        } else {
+            self.queue.len()
+        }
+    }
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+    /// Metrics so far.
+    pub fn metrics(&self) -> &crate::sim::Metrics {
+        &self.metrics
+    }
+    /// Hash of the event trace so far (identical for identical runs on every target).
+    pub fn trace_hash(&self) -> u64 {
+        self.trace.hash()
+    }
+    /// Keep every trace record for [`Engine::drain_trace`] (off by default).
+    pub fn record_trace(&mut self, on: bool) {
+        self.trace.set_recording(on);
+    }
+    /// Takes the recorded trace records.
+    pub fn drain_trace(&mut self) -> Vec<super::trace::TraceRecord> {
+        self.trace.drain()
+    }
+    /// Turns the after-every-event invariant check on or off (on in debug builds).
+    pub fn set_invariant_checks(&mut self, on: bool) {
+        self.check_invariants = on;
+    }
+    /// The first broken invariant, if any.
+    pub fn violation(&self) -> Option<&str> {
+        self.violation.as_deref()
+    }
+    /// Takes the notable events since the last call (the newest [`MAX_OUTPUTS`]).
+    pub fn drain_outputs(&mut self) -> Vec<Output> {
+        self.outputs.drain(..).collect()
+    }
+    /// Journeys of recent and pinned messages.
+    pub fn journey(&self, origin: u64) -> Option<&super::journey::Journey> {
+        self.journeys.get(origin)
+    }
+    /// Keep recording this message's journey.
+    pub fn pin(&mut self, origin: u64) {
+        self.journeys.pin(origin);
+    }
+
+    /// Processes one event; returns false when none is pending.
+    pub fn step(&mut self) -> bool {
+        let Some((at, ev)) = self.queue.pop() else {
+            return false;
+        };
+        debug_assert!(at >= self.now, "time never goes back");
+        self.advance_to(at);
+        self.events += 1;
+        self.trace.record(at, &ev);
+        self.handle(ev);
+        if self.check_invariants && self.violation.is_none() {
+            self.violation = self.check();
+        }
+        true
+    }
+
+    /// Processes every event up to and including `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: SimTime) {
+        while let Some(next) = self.queue.peek_time() {
+            if next > t {
+                break;
+            }
+            self.step();
+        }
+        if t > self.now {
+            self.advance_to(t);
+        }
+    }
+
+    /// Processes events up to `t` but at most `max_events`; returns true if `t` was reached.
+    pub fn run_until_bounded(&mut self, t: SimTime, max_events: u64) -> bool {
+        for _ in 0..max_events {
+            match self.queue.peek_time() {
+                Some(next) if next <= t => {
+                    self.step();
+                }
+                _ => {
+                    if t > self.now {
+                        self.advance_to(t);
+                    }
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn advance_to(&mut self, t: SimTime) {
+        // Close every metric window that ended before `t`.
+        let target = self.metrics.series.window_of(t);
+        while self.metrics.series.current() < target {
+            let (depth, lag) = self.gauges();
+            let in_flight = self.metrics.ledger.in_flight;
+            self.metrics.series.close(depth, lag, in_flight);
+        }
+        self.now = t;
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::Arrive { slot, id } => {
+                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InFlight) {
+                    self.arrive(slot);
+                }
+            }
+            Event::Arrival { node, gen } => self.on_arrival(node as usize, gen),
+            Event::CallerStart { node, caller, gen } => {
+                self.on_caller_start(node as usize, caller, gen)
+            }
+            Event::ServiceDone { slot, id } => {
+                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InService) {
+                    self.on_service_done(slot);
+                }
+            }
+            Event::ConsumeDone { slot, id } => {
+                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InService) {
+                    self.on_consume_done(slot);
+                }
+            }
+            Event::Deadline { call, gen } => self.on_deadline(call, gen),
+            Event::RetryFire { call, gen } => self.on_retry_fire(call, gen),
+            Event::ConfirmTimeout { node, origin } => self.on_confirm_timeout(node as usize, origin),
+            Event::CommitTick { node } => self.on_commit_tick(node as usize),
+            Event::Fault { idx } => {
+                if let Some(f) = self.faults.get(idx as usize).cloned() {
+                    self.apply_fault(&f);
+                }
+            }
+        }
+    }
+
+    fn arrive(&mut self, slot: u32) {
+        let m = self.msgs.get(slot).expect("checked by caller");
+        if m.lost {
+            let reason = if self.link_between(m.from.node as usize, m.to.node as usize)
+                .is_some_and(|l| self.links[l].cut)
+            {
+                LossReason::LinkCut
+            } else {
+                LossReason::LinkLoss
+            };
+            self.on_lost_in_transit(slot, reason);
+            return;
+        }
+        let node = m.to.node as usize;
+        if matches!(m.kind, MsgKind::Response | MsgKind::Error) {
+            // Responses go to the caller: a client, or a service replica calling downstream.
+            self.client_receive(slot);
+            return;
+        }
+        match self.nodes[node] {
+            NodeRt::Client(_) => self.client_receive(slot),
+            NodeRt::Service(_) => self.service_receive(slot),
+            NodeRt::Producer(_) => self.producer_receive(slot),
+            NodeRt::Broker(_) => self.broker_receive(slot),
+            NodeRt::Group(_) => self.consumer_receive(slot),
+        }
+    }
+
+    /// What a lost envelope means for whoever waited for it.
+    fn on_lost_in_transit(&mut self, slot: u32, reason: LossReason) {
+        let m = self.msgs.get(slot).expect("live").clone();
+        self.emit(OutputKind::Lost, m.from, m.id, m.origin, m.kind);
+        match m.ctx {
+            Ctx::Rpc { call, gen, .. } => {
+                self.finish(slot, MsgState::Lost(reason));
+                self.attempt_failed(call, gen, crate::scenario::StatusCode::Unavailable);
+            }
+            Ctx::Queue { queue } => self.queue_msg_lost(slot, queue, reason),
+            Ctx::Record { .. } => self.record_delivery_lost(slot),
+            _ => self.finish(slot, MsgState::Lost(reason)),
+        }
+    }
+
+    // ----- message bookkeeping -------------------------------------------------------------
+
+    /// Schedules `ev` at `at`, never before now.
+    pub(crate) fn schedule(&mut self, at: SimTime, ev: Event) {
+        self.queue.push(at.max(self.now), ev);
+    }
+
+    pub(crate) fn new_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    pub(crate) fn new_origin(&mut self) -> u64 {
+        let id = self.next_origin;
+        self.next_origin += 1;
+        id
+    }
+
+    /// Creates a message (not yet placed anywhere: the caller sends or enqueues it at once).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create(
+        &mut self,
+        kind: MsgKind,
+        origin: u64,
+        at: Endpoint,
+        ctx: Ctx,
+        key: u32,
+        created: SimTime,
+        msg_flags: u8,
+    ) -> Option<u32> {
+        if self.msgs.len() >= limits::MAX_LIVE_MESSAGES {
+            self.metrics.bump(at.node as usize, |c| c.refused += 1);
+            return None;
+        }
+        let id = self.new_id();
+        self.metrics.ledger.created += 1;
+        // Born queued at its creator; `send` or `enqueue` moves it on in the same event.
+        self.metrics.ledger.queued += 1;
+        let slot = self.msgs.insert(Msg {
+            id,
+            origin,
+            kind,
+            state: MsgState::Queued,
+            from: at,
+            to: at,
+            sent: self.now,
+            arrive: self.now,
+            lost: false,
+            size: 0,
+            key,
+            created,
+            enqueued: self.now,
+            deliveries: 0,
+            flags: msg_flags,
+            ctx,
+            deadline: SimTime::NEVER,
+        });
+        Some(slot)
+    }
+
+    /// Moves a live message to `state`; a final state releases it.
+    pub(crate) fn set_state(&mut self, slot: u32, state: MsgState) {
+        let Some(m) = self.msgs.get_mut(slot) else {
+            return;
+        };
+        let old = m.state;
+        m.state = state;
+        *self.metrics.ledger.slot(old) -= 1;
+        *self.metrics.ledger.slot(state) += 1;
+        if !matches!(state, MsgState::InFlight | MsgState::Queued | MsgState::InService) {
+            self.msgs.remove(slot);
+        }
+    }
+
+    /// Ends a message: done, lost, expired or dead-lettered (and records it).
+    pub(crate) fn finish(&mut self, slot: u32, state: MsgState) {
+        let Some(m) = self.msgs.get(slot) else {
+            return;
+        };
+        let (origin, node) = (m.origin, m.to.node as usize);
+        match state {
+            MsgState::Lost(r) => {
+                self.metrics.lost(node, r);
+                self.journeys.record(origin, self.now, Step::Lost { reason: r });
+            }
+            MsgState::Expired => {
+                self.metrics.bump(node, |c| c.expired += 1);
+                self.metrics.series.error();
+                self.journeys.record(origin, self.now, Step::Expired);
+            }
+            MsgState::DeadLettered => {
+                self.metrics.bump(node, |c| c.dead_lettered += 1);
+                self.journeys.record(origin, self.now, Step::DeadLettered);
+            }
+            _ => {}
+        }
+        self.set_state(slot, state);
+    }
+
+    /// Puts a message on the link from its current place to `to`.
+    pub(crate) fn send(&mut self, slot: u32, from: Endpoint, to: Endpoint, kind: MsgKind) {
+        let id = self.new_id();
+        let now = self.now;
+        let (body, grpc) = {
+            let m = self.msgs.get(slot).expect("live");
+            let enc = if m.has(flags::JSON) { Encoding::Json } else { Encoding::Protobuf };
+            let pk = match kind {
+                MsgKind::Request | MsgKind::Retry => PayloadKind::OrderRequest,
+                MsgKind::Response | MsgKind::Error => PayloadKind::OrderReply,
+                MsgKind::Event => PayloadKind::OrderPlaced,
+                MsgKind::Ack => PayloadKind::Ack,
+            };
+            let grpc = matches!(m.ctx, Ctx::Rpc { .. });
+            (payload::wire_len(pk, enc, m.origin, m.key, grpc), grpc)
+        };
+        let _ = grpc;
+        let link = self.link_between(from.node as usize, to.node as usize);
+        let (arrive, lost) = match link {
+            Some(l) => self.links[l].transmit(&self.scenario.links[l], from.node as usize, now, body),
+            None => (now, true),
+        };
+        let m = self.msgs.get_mut(slot).expect("live");
+        m.id = id;
+        m.kind = kind;
+        m.from = from;
+        m.to = to;
+        m.sent = now;
+        m.arrive = arrive;
+        m.lost = lost;
+        m.size = body;
+        let origin = m.origin;
+        self.set_state(slot, MsgState::InFlight);
+        self.journeys.record(origin, now, Step::Sent { id, kind, from, to, bytes: body });
+        self.schedule(arrive, Event::Arrive { slot, id });
+    }
+
+    /// Index of the link between two nodes.
+    pub(crate) fn link_between(&self, a: usize, b: usize) -> Option<usize> {
+        let n = self.nodes.len().max(self.scenario.nodes.len());
+        match self.link_of.get(a * n + b) {
+            Some(&l) if l != NO_LINK => Some(l as usize),
+            _ => None,
+        }
+    }
+
+    /// True if a message sent now from `a` to `b` can get there (the link is up).
+    pub(crate) fn reachable(&self, a: usize, b: usize) -> bool {
+        self.link_between(a, b).is_some_and(|l| !self.links[l].cut)
+    }
+
+    pub(crate) fn emit(&mut self, kind: OutputKind, at: Endpoint, id: u64, origin: u64, msg: MsgKind) {
+        if self.outputs.len() >= MAX_OUTPUTS {
+            self.outputs.pop_front();
+            self.dropped_outputs += 1;
+        }
+        self.outputs.push_back(Output {
+            t: self.now,
+            kind,
+            at,
+            id,
+            origin,
+            msg,
+        });
+    }
+
+    /// Queue depth (broker queues + server backlogs) and log lag, for the series.
+    pub(crate) fn gauges(&self) -> (u64, u64) {
+        let mut depth = 0u64;
+        let mut lag = 0u64;
+        for n in &self.nodes {
+            match n {
+                NodeRt::Broker(b) => {
+                    depth += b.queues.iter().map(|q| q.ready.len() as u64).sum::<u64>();
+                }
+                NodeRt::Service(s) => {
+                    depth += s.replicas.iter().map(|r| r.backlog.len() as u64).sum::<u64>();
+                }
+                NodeRt::Group(g) => {
+                    if let Some(l) = &g.log {
+                        lag += l.lag(self.log_ends(g));
+                    }
+                }
+                _ => {}
+            }
+        }
+        (depth, lag)
+    }
+
+    /// Checks the conservation invariant and the ledger against the live messages.
+    pub(crate) fn check(&self) -> Option<String> {
+        let l = &self.metrics.ledger;
+        if !l.balanced() {
+            return Some(format!("ledger out of balance at {}: {l:?}", self.now));
+        }
+        if l.live() != self.msgs.len() as u64 {
+            return Some(format!(
+                "{} live messages but the ledger counts {} at {}",
+                self.msgs.len(),
+                l.live(),
+                self.now
+            ));
+        }
+        None
+    }
+
+    /// Recounts every live message by state (slow; for tests).
+    pub fn audit(&self) -> Result<(), String> {
+        if let Some(v) = self.check() {
+            return Err(v);
+        }
+        let (mut f, mut q, mut s) = (0u64, 0u64, 0u64);
+        for (_, m) in self.msgs.iter() {
+            match m.state {
+                MsgState::InFlight => f += 1,
+                MsgState::Queued => q += 1,
+                MsgState::InService => s += 1,
+                other => return Err(format!("message {} is alive in final state {other:?}", m.id)),
+            }
+        }
+        let l = &self.metrics.ledger;
+        if (f, q, s) != (l.in_flight, l.queued, l.in_service) {
+            return Err(format!(
+                "recount in_flight={f} queued={q} in_service={s} disagrees with the ledger {l:?}"
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn role(&self, node: usize) -> &Role {
+        &self.scenario.nodes[node].role
+    }
+}

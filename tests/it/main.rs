@@ -1,0 +1,5 @@
+//! Native integration tests, one binary.
+
+mod payload;
+mod support;
+mod theory;
