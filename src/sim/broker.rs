@@ -583,7 +583,8 @@ impl Engine {
         gr.consumers[c].processed += 1;
         let dup = gr.seen.insert(m.origin);
         let last = gr.last_by_key.entry(m.key).or_insert(0);
-        let reordered = m.origin < *last;
+        // A duplicate is a replay, not a reordering.
+        let reordered = !dup && m.origin < *last;
         *last = (*last).max(m.origin);
         if dup {
             self.metrics.bump(g, |x| x.duplicated += 1);
