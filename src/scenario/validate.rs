@@ -140,7 +140,7 @@ impl Checker<'_> {
             let what = if consumer {
                 "a queue or log"
             } else {
-                "an exchange, queue or log"
+                "exchange, queue or log"
             };
             self.err(
                 format!("{path}.{field}"),

@@ -11,6 +11,9 @@ use super::trace::OutputKind;
 use crate::payload::Encoding;
 use crate::scenario::{LbPolicy, Method, RetryPolicy, Role, StatusCode, Workload};
 
+/// The least time a closed-loop caller waits after a failed call before its next one.
+pub const FAILURE_PAUSE_NS: u64 = 1_000_000;
+
 /// What governs one call, from the client's spec (or defaults for a service calling downstream).
 struct CallPolicy {
     lb: LbPolicy,
@@ -328,7 +331,10 @@ impl Engine {
         if let (Some(caller), Some(Workload::ClosedLoop { think_ms, .. })) = (c.caller, self.workload(node).cloned()) {
             if let NodeRt::Client(cl) = &self.nodes[node] {
                 let gen = cl.gen;
-                let at = self.now.after(ms_to_ns(think_ms));
+                // After a failure a caller pauses at least FAILURE_PAUSE, so a dead service
+                // cannot make virtual time stand still.
+                let pause = if status == StatusCode::Ok { 0 } else { FAILURE_PAUSE_NS };
+                let at = self.now.after(ms_to_ns(think_ms).max(pause));
                 self.schedule(at, Event::CallerStart { node: node as u16, caller, gen });
             }
         }

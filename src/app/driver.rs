@@ -1,0 +1,547 @@
+//! The engine handle and the animation loop.
+//!
+//! One [`Driver`] owns the [`Engine`]; it advances virtual time once per animation frame
+//! (bounded by a per-frame time budget) and publishes what the picture needs as signals:
+//! cheap ones every frame (clock, flights, node states), heavier ones a few times a second
+//! (metrics, event log). Every UI action goes through its command methods.
+
+use crate::scenario::{self, Fault, Scenario, ScenarioError};
+use crate::sim::{
+    Command, Counters, Engine, Flight, LatencySummary, MsgKind, NodeView, Output, OutputKind,
+    SeriesPoint, SimTime, NS_PER_MS,
+};
+use leptos::prelude::*;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Messages drawn one by one; beyond this they are bundled per link.
+pub const DRAW_CAP: usize = 300;
+/// Rows kept in the event log.
+pub const LOG_CAP: usize = 200;
+/// Wall-clock milliseconds the engine may use per frame.
+const FRAME_BUDGET_MS: f64 = 4.0;
+/// Events between two clock checks.
+const EVENTS_PER_CHECK: u64 = 200;
+/// Wall-clock milliseconds between two metric and log refreshes.
+const SLOW_UPDATE_MS: f64 = 250.0;
+/// Longest frame gap counted (a background tab must not jump ahead).
+const MAX_FRAME_MS: f64 = 100.0;
+/// How long a lost message's burst stays, in wall milliseconds.
+const BURST_MS: f64 = 700.0;
+
+/// Messages on one link when there are too many to draw one by one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    /// Lower node index of the pair.
+    pub a: u16,
+    /// Higher node index of the pair.
+    pub b: u16,
+    /// Messages in flight between them.
+    pub count: usize,
+}
+
+/// A lost message fading out where it vanished.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Burst {
+    /// The message as last seen.
+    pub flight: Flight,
+    /// Wall time (performance.now) when it goes.
+    pub until_ms: f64,
+}
+
+/// One row of the event log.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LogRow {
+    /// Running number (the key of the row).
+    pub seq: u64,
+    /// What happened.
+    pub out: Output,
+}
+
+/// A snapshot of the metrics, refreshed a few times a second.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stats {
+    /// Totals.
+    pub total: Counters,
+    /// Messages on links.
+    pub in_flight: u64,
+    /// Messages in queues, backlogs and buffers.
+    pub queued: u64,
+    /// Per node counters.
+    pub nodes: Vec<Counters>,
+    /// Per node latency (call latency for clients, end-to-end for consumer groups).
+    pub latency: Vec<LatencySummary>,
+    /// Time series, oldest first.
+    pub series: Vec<SeriesPoint>,
+    /// Events processed.
+    pub events: u64,
+}
+
+/// The message shown in the inspector.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Selected {
+    /// Logical message or call id.
+    pub origin: u64,
+    /// The kind of the envelope clicked.
+    pub kind: MsgKind,
+    /// Envelope id (0 when opened from the log without one).
+    pub id: u64,
+}
+
+/// Notable events waiting to be announced to screen readers.
+#[derive(Clone, Debug, Default)]
+pub struct Notices {
+    /// Crash and restart sentences.
+    pub lines: Vec<String>,
+    /// Dead-lettered messages since the last announcement.
+    pub dead: u64,
+    /// Failed calls since the last announcement.
+    pub failed: u64,
+    /// Lost messages since the last announcement.
+    pub lost: u64,
+}
+
+#[derive(Default)]
+struct LoopState {
+    last_ts: Option<f64>,
+    last_slow: f64,
+    seq: u64,
+    log: VecDeque<LogRow>,
+    lost: Vec<Flight>,
+    drawn_sig: u64,
+    wall_acc: f64,
+    virt_acc: f64,
+    dirty: bool,
+}
+
+/// The engine handle: `Copy`, provided through context.
+#[derive(Clone, Copy)]
+pub struct Driver {
+    engine: StoredValue<Engine, LocalStorage>,
+    state: StoredValue<LoopState, LocalStorage>,
+    /// Queued screen-reader notices (read by the announcer).
+    pub notices: StoredValue<Notices, LocalStorage>,
+    /// Preset name of the current mode.
+    pub mode: RwSignal<&'static str>,
+    /// Seed of the current run.
+    pub seed: RwSignal<u64>,
+    /// Bumped whenever a new engine replaces the old one.
+    pub epoch: RwSignal<u32>,
+    /// The scenario as currently configured.
+    pub scenario: RwSignal<Scenario>,
+    /// Running.
+    pub playing: RwSignal<bool>,
+    /// Requested speed (virtual seconds per wall second).
+    pub speed: RwSignal<f64>,
+    /// The speed actually achieved when the engine cannot keep up.
+    pub effective: RwSignal<Option<f64>>,
+    /// Virtual clock.
+    pub now: RwSignal<SimTime>,
+    /// Messages drawn one by one.
+    pub flights: RwSignal<Vec<Flight>>,
+    /// Per-link counts when too many messages are in flight.
+    pub bundles: RwSignal<Vec<Bundle>>,
+    /// Messages in flight right now.
+    pub in_flight: RwSignal<usize>,
+    /// Lost messages fading out.
+    pub bursts: RwSignal<Vec<Burst>>,
+    /// State of every node.
+    pub nodes: RwSignal<Vec<NodeView>>,
+    /// Metrics snapshot.
+    pub stats: RwSignal<Stats>,
+    /// Event log, newest first.
+    pub log: RwSignal<Vec<LogRow>>,
+    /// Message in the inspector.
+    pub selected: RwSignal<Option<Selected>>,
+    /// An engine failure (broken invariant) that stopped the run.
+    pub error: RwSignal<Option<String>>,
+    /// prefers-reduced-motion.
+    pub reduced_motion: RwSignal<bool>,
+    /// A short-lived notice shown under the controls.
+    pub notice: RwSignal<Option<String>>,
+}
+
+/// Milliseconds since page load.
+pub fn perf_now() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
+    let name = scenario::PRESETS
+        .iter()
+        .map(|p| p.name)
+        .find(|n| *n == mode)
+        .unwrap_or(scenario::PRESETS[0].name);
+    (name, scenario::preset(name).expect("built-in preset"))
+}
+
+impl Driver {
+    /// A driver running preset `mode` with `seed` (paused).
+    pub fn new(mode: &str, seed: u64) -> Driver {
+        let (name, s) = preset_or_default(mode);
+        let engine = Engine::new(s.clone(), seed);
+        let reduced = window()
+            .match_media("(prefers-reduced-motion: reduce)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches());
+        let d = Driver {
+            engine: StoredValue::new_local(engine),
+            state: StoredValue::new_local(LoopState::default()),
+            notices: StoredValue::new_local(Notices::default()),
+            mode: RwSignal::new(name),
+            seed: RwSignal::new(seed),
+            epoch: RwSignal::new(0),
+            scenario: RwSignal::new(s),
+            playing: RwSignal::new(false),
+            speed: RwSignal::new(0.1),
+            effective: RwSignal::new(None),
+            now: RwSignal::new(SimTime::ZERO),
+            flights: RwSignal::new(Vec::new()),
+            bundles: RwSignal::new(Vec::new()),
+            in_flight: RwSignal::new(0),
+            bursts: RwSignal::new(Vec::new()),
+            nodes: RwSignal::new(Vec::new()),
+            stats: RwSignal::new(Stats::default()),
+            log: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            error: RwSignal::new(None),
+            reduced_motion: RwSignal::new(reduced),
+            notice: RwSignal::new(None),
+        };
+        d.publish(0.0, true);
+        d
+    }
+
+    /// Starts the requestAnimationFrame loop; it stops when the calling owner is cleaned up.
+    pub fn start(self) {
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        on_cleanup(move || flag.store(false, Ordering::Relaxed));
+        self.schedule(alive);
+    }
+
+    fn schedule(self, alive: Arc<AtomicBool>) {
+        request_animation_frame(move || {
+            if !alive.load(Ordering::Relaxed) {
+                return;
+            }
+            self.frame(perf_now());
+            self.schedule(alive);
+        });
+    }
+
+    /// Reads the engine.
+    pub fn with_engine<R>(&self, f: impl FnOnce(&Engine) -> R) -> R {
+        self.engine.with_value(f)
+    }
+
+    fn frame(self, ts: f64) {
+        let dt = self
+            .state
+            .with_value(|s| s.last_ts.map_or(0.0, |l| (ts - l).clamp(0.0, MAX_FRAME_MS)));
+        self.state.update_value(|s| s.last_ts = Some(ts));
+        if self.playing.get_untracked() && self.error.get_untracked().is_none() && dt > 0.0 {
+            let speed = self.speed.get_untracked();
+            let want = (dt * speed * NS_PER_MS as f64) as u64;
+            let (advanced, violation) = self.engine.try_update_value(|e| {
+                let start = e.now();
+                let target = start.after(want);
+                let t0 = perf_now();
+                while !e.run_until_bounded(target, EVENTS_PER_CHECK) {
+                    if perf_now() - t0 > FRAME_BUDGET_MS {
+                        break;
+                    }
+                }
+                (e.now().since(start), e.violation().map(str::to_owned))
+            })
+            .unwrap_or((0, None));
+            if let Some(v) = violation {
+                self.fail(format!("The engine broke an invariant: {v}"));
+            }
+            self.track_speed(dt, advanced as f64 / NS_PER_MS as f64, speed);
+        }
+        self.publish(ts, false);
+    }
+
+    fn track_speed(self, wall_ms: f64, virt_ms: f64, speed: f64) {
+        let report = self.state.try_update_value(|s| {
+            s.wall_acc += wall_ms;
+            s.virt_acc += virt_ms;
+            if s.wall_acc < 500.0 {
+                return None;
+            }
+            let eff = s.virt_acc / s.wall_acc;
+            s.wall_acc = 0.0;
+            s.virt_acc = 0.0;
+            Some(eff)
+        });
+        if let Some(Some(eff)) = report {
+            let lagging = eff < speed * 0.85;
+            let next = lagging.then_some(eff);
+            if self.effective.get_untracked() != next {
+                self.effective.set(next);
+            }
+        }
+    }
+
+    /// Publishes the engine's state to the signals; `force` refreshes metrics and log now.
+    fn publish(self, ts: f64, force: bool) {
+        let now = self.engine.with_value(Engine::now);
+        if self.now.get_untracked() != now {
+            self.now.set(now);
+        }
+        self.publish_flights(ts);
+        let nodes = self.engine.with_value(Engine::nodes_view);
+        if self.nodes.with_untracked(|old| *old != nodes) {
+            self.nodes.set(nodes);
+        }
+        if let Some(s) = self.engine.with_value(|e| {
+            let s = e.scenario();
+            self.scenario
+                .with_untracked(|old| old.links.iter().zip(&s.links).any(|(a, b)| a.state != b.state))
+                .then(|| s.clone())
+        }) {
+            self.scenario.set(s);
+        }
+        let outputs = self.engine.try_update_value(Engine::drain_outputs).unwrap_or_default();
+        if !outputs.is_empty() {
+            self.note_outputs(&outputs);
+            self.state.update_value(|st| {
+                for out in outputs {
+                    st.seq += 1;
+                    st.log.push_front(LogRow { seq: st.seq, out });
+                }
+                st.log.truncate(LOG_CAP);
+                st.dirty = true;
+            });
+        }
+        let slow = force || self.state.with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
+        if slow {
+            self.state.update_value(|s| s.last_slow = ts);
+            let stats = self.engine.with_value(|e| {
+                let m = e.metrics();
+                Stats {
+                    total: m.total.clone(),
+                    in_flight: m.ledger.in_flight,
+                    queued: m.ledger.queued,
+                    nodes: m.nodes.clone(),
+                    latency: m.latency.iter().map(|l| l.summary()).collect(),
+                    series: m.series.points().copied().collect(),
+                    events: e.events_processed(),
+                }
+            });
+            if self.stats.with_untracked(|old| *old != stats) {
+                self.stats.set(stats);
+            }
+            if let Some(rows) = self.state.try_update_value(|s| {
+                std::mem::take(&mut s.dirty).then(|| s.log.iter().copied().collect::<Vec<_>>())
+            }) {
+                if let Some(rows) = rows {
+                    self.log.set(rows);
+                }
+            }
+        }
+    }
+
+    fn publish_flights(self, ts: f64) {
+        let flights: Vec<Flight> = self.engine.with_value(|e| e.in_flight().collect());
+        let total = flights.len();
+        if self.in_flight.get_untracked() != total {
+            self.in_flight.set(total);
+        }
+        // Lost messages that vanished since the last frame burst where they were lost.
+        let mut new_bursts = Vec::new();
+        self.state.update_value(|s| {
+            for f in &s.lost {
+                if !flights.iter().any(|g| g.id == f.id) {
+                    new_bursts.push(Burst { flight: *f, until_ms: ts + BURST_MS });
+                }
+            }
+            s.lost = flights.iter().filter(|f| f.lost).copied().collect();
+        });
+        let expired = self.bursts.with_untracked(|b| b.iter().any(|x| x.until_ms <= ts));
+        if !new_bursts.is_empty() || expired {
+            self.bursts.update(|b| {
+                b.retain(|x| x.until_ms > ts);
+                b.extend(new_bursts);
+                let n = b.len();
+                if n > 64 {
+                    b.drain(..n - 64);
+                }
+            });
+        }
+        if total <= DRAW_CAP {
+            let sig = flights.iter().fold(total as u64, |h, f| {
+                (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
+            });
+            let changed = self.state.try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
+            if changed == Some(true) {
+                self.flights.set(flights);
+            }
+            if self.bundles.with_untracked(|b| !b.is_empty()) {
+                self.bundles.set(Vec::new());
+            }
+        } else {
+            let mut bundles: Vec<Bundle> = Vec::new();
+            for f in &flights {
+                let (a, b) = (f.from.node.min(f.to.node), f.from.node.max(f.to.node));
+                match bundles.iter_mut().find(|x| x.a == a && x.b == b) {
+                    Some(x) => x.count += 1,
+                    None => bundles.push(Bundle { a, b, count: 1 }),
+                }
+            }
+            bundles.sort_by_key(|b| (b.a, b.b));
+            if self.bundles.with_untracked(|old| *old != bundles) {
+                self.bundles.set(bundles);
+            }
+            if self.flights.with_untracked(|f| !f.is_empty()) {
+                self.state.update_value(|s| s.drawn_sig = 0);
+                self.flights.set(Vec::new());
+            }
+        }
+    }
+
+    fn note_outputs(self, outputs: &[Output]) {
+        let names: Vec<String> = self.scenario.with_untracked(|s| {
+            s.nodes.iter().map(|n| if n.label.is_empty() { n.id.clone() } else { n.label.clone() }).collect()
+        });
+        self.notices.update_value(|n| {
+            for o in outputs {
+                let node = names.get(o.at.node as usize).cloned().unwrap_or_default();
+                match o.kind {
+                    OutputKind::Crashed => n.lines.push(format!("{node} instance {} crashed", o.at.inst + 1)),
+                    OutputKind::Restarted => n.lines.push(format!("{node} instance {} restarted", o.at.inst + 1)),
+                    OutputKind::LinkCut => n.lines.push("a link was cut".into()),
+                    OutputKind::LinkHealed => n.lines.push("a link was healed".into()),
+                    OutputKind::DeadLettered => n.dead += 1,
+                    OutputKind::CallFailed => n.failed += 1,
+                    OutputKind::Lost => n.lost += 1,
+                    _ => {}
+                }
+            }
+            let len = n.lines.len();
+            if len > 6 {
+                n.lines.drain(..len - 6);
+            }
+        });
+    }
+
+    fn fail(self, msg: String) {
+        self.playing.set(false);
+        self.error.set(Some(msg));
+    }
+
+    // ----- commands ------------------------------------------------------------------------
+
+    /// Replaces the engine with a fresh run of preset `mode` and `seed`.
+    pub fn load(self, mode: &str, seed: u64) {
+        let (name, s) = preset_or_default(mode);
+        self.engine.set_value(Engine::new(s.clone(), seed));
+        self.state.update_value(|st| {
+            let last_ts = st.last_ts;
+            *st = LoopState { last_ts, ..Default::default() };
+        });
+        self.notices.set_value(Notices::default());
+        self.mode.set(name);
+        self.seed.set(seed);
+        self.scenario.set(s);
+        self.flights.set(Vec::new());
+        self.bundles.set(Vec::new());
+        self.bursts.set(Vec::new());
+        self.log.set(Vec::new());
+        self.selected.set(None);
+        self.error.set(None);
+        self.effective.set(None);
+        self.epoch.update(|e| *e += 1);
+        self.publish(perf_now(), true);
+        crate::app::remember(name, seed);
+    }
+
+    /// Same mode and seed, from time zero.
+    pub fn reset(self) {
+        self.load(self.mode.get_untracked(), self.seed.get_untracked());
+    }
+
+    /// Same mode with a new random seed.
+    pub fn new_seed(self) {
+        let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        self.load(self.mode.get_untracked(), seed);
+    }
+
+    /// Play or pause.
+    pub fn toggle_play(self) {
+        if self.error.get_untracked().is_some() {
+            return;
+        }
+        self.playing.update(|p| *p = !*p);
+        self.effective.set(None);
+    }
+
+    /// Pauses and processes exactly one event.
+    pub fn step(self) {
+        if self.error.get_untracked().is_some() {
+            return;
+        }
+        self.playing.set(false);
+        let violation = self
+            .engine
+            .try_update_value(|e| {
+                e.step();
+                e.violation().map(str::to_owned)
+            })
+            .flatten();
+        if let Some(v) = violation {
+            self.fail(format!("The engine broke an invariant: {v}"));
+        }
+        self.publish(perf_now(), true);
+    }
+
+    /// Injects a fault now.
+    pub fn fault(self, f: Fault) -> Result<(), ScenarioError> {
+        let r = self.engine.try_update_value(|e| e.inject(Command::Fault(f))).unwrap_or(Ok(()));
+        if let Err(e) = &r {
+            self.flash(e.to_string());
+        }
+        self.publish(perf_now(), true);
+        r
+    }
+
+    /// Applies new parameters live.
+    pub fn update(self, next: Scenario) -> Result<(), ScenarioError> {
+        let r = self
+            .engine
+            .try_update_value(|e| e.inject(Command::Update(Box::new(next))).map(|()| e.scenario().clone()))
+            .unwrap_or_else(|| Err(ScenarioError { errors: Vec::new() }));
+        match r {
+            Ok(s) => {
+                self.scenario.set(s);
+                self.publish(perf_now(), true);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Opens a message in the inspector and keeps its journey.
+    pub fn select(self, origin: u64, kind: MsgKind, id: u64) {
+        if origin == 0 {
+            return;
+        }
+        self.engine.update_value(|e| e.pin(origin));
+        self.selected.set(Some(Selected { origin, kind, id }));
+    }
+
+    /// Shows `msg` for a few seconds.
+    pub fn flash(self, msg: String) {
+        self.notice.set(Some(msg.clone()));
+        let notice = self.notice;
+        gloo_timers::callback::Timeout::new(5_000, move || {
+            if notice.try_get_untracked().flatten().as_deref() == Some(msg.as_str()) {
+                notice.set(None);
+            }
+        })
+        .forget();
+    }
+}

@@ -1,0 +1,534 @@
+//! The animated SVG topology: node cards with their instances and broker boxes, links,
+//! and messages as dots moving along them at the current virtual time.
+
+use super::driver::{Bundle, Burst, Driver, DRAW_CAP};
+use super::layout::{instance_count, Layout, LinkGeom, Rect, LOG_HEAD_H, NODE_W};
+use crate::scenario::{Fault, LinkState, Role};
+use crate::sim::{BoxView, Flight, InstanceView, MsgKind, LOSS_POINT};
+use leptos::prelude::*;
+
+/// Width below which the flow is drawn top to bottom.
+const NARROW_PX: f64 = 640.0;
+
+fn is_narrow() -> bool {
+    window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < NARROW_PX)
+}
+
+/// What an instance of a role is called.
+pub fn instance_noun(role: &str) -> &'static str {
+    match role {
+        "service" => "replica",
+        "consumer_group" => "consumer",
+        "broker" => "broker",
+        "producer" => "producer",
+        _ => "client",
+    }
+}
+
+/// The drawn shape of a message kind (colour comes from CSS).
+pub fn shape(kind: MsgKind) -> AnyView {
+    match kind {
+        MsgKind::Request => view! { <circle class="shape" r="5"></circle> }.into_any(),
+        MsgKind::Retry => view! {
+            <circle class="shape" r="4"></circle>
+            <circle class="ring" r="7.5"></circle>
+        }
+        .into_any(),
+        MsgKind::Response => view! { <rect class="shape" x="-4.5" y="-4.5" width="9" height="9"></rect> }.into_any(),
+        MsgKind::Error => view! { <path class="shape" d="M0,-6.5 L6,4.5 L-6,4.5 Z"></path> }.into_any(),
+        MsgKind::Event => view! { <path class="shape" d="M0,-6.5 L6.5,0 L0,6.5 L-6.5,0 Z"></path> }.into_any(),
+        MsgKind::Ack => view! { <path class="tick" d="M-4.5,0 L-1.5,3.5 L4.5,-4"></path> }.into_any(),
+    }
+}
+
+/// Human name of a message kind.
+pub fn kind_label(kind: MsgKind) -> &'static str {
+    match kind {
+        MsgKind::Request => "request",
+        MsgKind::Retry => "retry",
+        MsgKind::Response => "response",
+        MsgKind::Error => "error",
+        MsgKind::Event => "event",
+        MsgKind::Ack => "ack / confirm",
+    }
+}
+
+/// The topology canvas with its legend.
+#[component]
+pub fn Topology() -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let narrow = RwSignal::new(is_narrow());
+    let resize = window_event_listener(leptos::ev::resize, move |_| {
+        let n = is_narrow();
+        if narrow.get_untracked() != n {
+            narrow.set(n);
+        }
+    });
+    on_cleanup(move || resize.remove());
+    let layout = Memo::new(move |_| d.scenario.with(|s| Layout::of(s, narrow.get())));
+    provide_context(layout);
+    let node_keys = move || {
+        d.scenario.with(|s| {
+            let epoch = d.epoch.get();
+            s.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, n)| {
+                    let parts = match &n.role {
+                        Role::Broker(b) => b.logs.iter().map(|l| l.partitions as usize).sum(),
+                        _ => 0,
+                    };
+                    (epoch, i, instance_count(&n.role), parts, narrow.get())
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="canvas-wrap">
+            <svg
+                class="topology"
+                data-testid="topology"
+                viewBox=move || layout.with(|l| format!("0 0 {:.0} {:.0}", l.width, l.height))
+                style:max-width=move || layout.with(|l| format!("{:.0}px", l.width * 1.25))
+                role="group"
+                aria-label="Topology: nodes, links and messages in flight"
+            >
+                <g class="bands">
+                    {move || {
+                        layout.with(|l| {
+                            if l.bands.len() < 2 {
+                                return Vec::new();
+                            }
+                            l.bands
+                                .iter()
+                                .enumerate()
+                                .map(|(i, b)| {
+                                    let line = (i > 0).then(|| {
+                                        view! { <line class="band-sep" x1="0" x2=l.width y1=b.y - 6.0 y2=b.y - 6.0></line> }
+                                    });
+                                    view! {
+                                        {line}
+                                        <text class="band-title" x=b.x y=b.y + 13.0>{b.title.clone()}</text>
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    }}
+                </g>
+                <g class="links">
+                    <For each=move || layout.with(|l| l.links.clone()) key=|l| (l.idx, l.p1.0 as i64, l.p1.1 as i64, l.p2.0 as i64, l.p2.1 as i64) children=move |l| view! { <LinkLine link=l/> }/>
+                </g>
+                <g class="nodes">
+                    <For each=node_keys key=|k| *k children=move |k| view! { <NodeCard idx=k.1/> }/>
+                </g>
+                <g class="flights">
+                    <For each=move || d.flights.get() key=|f| (f.id, f.arrive.0, f.lost) children=move |f| view! { <Dot flight=f/> }/>
+                </g>
+                <g class="bursts">
+                    <For each=move || d.bursts.get() key=|b| b.flight.id children=move |b| view! { <BurstMark burst=b/> }/>
+                </g>
+                <g class="bundles">
+                    <For each=move || d.bundles.get() key=|b| (b.a, b.b) children=move |b| view! { <BundleBadge bundle=b/> }/>
+                </g>
+            </svg>
+            <Show when=move || !d.bundles.with(Vec::is_empty)>
+                <p class="note" data-testid="aggregate-note">
+                    {move || format!(
+                        "{} messages in flight: more than {DRAW_CAP}, so each link shows a counted bundle instead of single dots.",
+                        d.in_flight.get()
+                    )}
+                </p>
+            </Show>
+            <Legend/>
+        </div>
+    }
+}
+
+/// The legend of message kinds and node states.
+#[component]
+fn Legend() -> impl IntoView {
+    view! {
+        <ul class="legend" aria-label="Legend">
+            {MsgKind::ALL
+                .iter()
+                .map(|&k| {
+                    view! {
+                        <li>
+                            <svg class="legend-icon" viewBox="-9 -9 18 18" aria-hidden="true">
+                                <g class=format!("flight k-{}", k.as_str())>{shape(k)}</g>
+                            </svg>
+                            {kind_label(k)}
+                        </li>
+                    }
+                })
+                .collect_view()}
+            <li><span class="swatch busy" aria-hidden="true"></span>"busy"</li>
+            <li><span class="swatch down" aria-hidden="true">"✕"</span>"crashed"</li>
+            <li><span class="swatch cut" aria-hidden="true"></span>"cut link"</li>
+        </ul>
+    }
+}
+
+/// A link; click or Enter to cut or heal it.
+#[component]
+fn LinkLine(
+    /// The link's geometry.
+    link: LinkGeom,
+) -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let idx = link.idx;
+    let cut = Memo::new(move |_| d.scenario.with(|s| s.links.get(idx).is_some_and(|l| l.state == LinkState::Cut)));
+    let names = d.scenario.with_untracked(|s| {
+        let l = &s.links[idx];
+        let name = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| if n.label.is_empty() { n.id.clone() } else { n.label.clone() }).unwrap_or_default();
+        (l.a.clone(), l.b.clone(), format!("{} – {}", name(&l.a), name(&l.b)))
+    });
+    let (a, b, title) = names;
+    let toggle = move || {
+        let f = if cut.get_untracked() { Fault::Heal { a: a.clone(), b: b.clone() } } else { Fault::Cut { a: a.clone(), b: b.clone() } };
+        let _ = d.fault(f);
+    };
+    let toggle2 = toggle.clone();
+    let ((x1, y1), (x2, y2)) = (link.p1, link.p2);
+    view! {
+        <g
+            class="link"
+            class:cut=move || cut.get()
+            data-link=idx
+            data-cut=move || cut.get().to_string()
+            tabindex="0"
+            role="button"
+            aria-label=move || format!("link {title}, {}; activate to {}", if cut.get() { "cut" } else { "up" }, if cut.get() { "heal" } else { "cut" })
+            on:click=move |_| toggle()
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    toggle2();
+                }
+            }
+        >
+            <line class="link-hit" x1=x1 y1=y1 x2=x2 y2=y2></line>
+            <line class="link-line" x1=x1 y1=y1 x2=x2 y2=y2></line>
+        </g>
+    }
+}
+
+/// One node card.
+#[component]
+fn NodeCard(
+    /// Index of the node in the scenario.
+    idx: usize,
+) -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let layout = expect_context::<Memo<Layout>>();
+    let (id, label, role, per_instance) = d.scenario.with_untracked(|s| {
+        let n = &s.nodes[idx];
+        let label = if n.label.is_empty() { n.id.clone() } else { n.label.clone() };
+        (n.id.clone(), label, n.role.as_str(), matches!(n.role, Role::Service(_) | Role::ConsumerGroup(_)))
+    });
+    let geom = layout.with_untracked(|l| l.nodes[idx].clone());
+    let Rect { x, y, w, h } = geom.rect;
+    let up = Memo::new(move |_| d.nodes.with(|v| v.get(idx).is_none_or(|n| n.up)));
+    let insts = geom
+        .inst
+        .iter()
+        .enumerate()
+        .map(|(i, r)| view! { <InstanceRow node=idx inst=i rect=*r node_id=id.clone() label=label.clone() role=role per_instance=per_instance/> })
+        .collect_view();
+    let boxes = geom
+        .boxes
+        .iter()
+        .enumerate()
+        .map(|(i, r)| view! { <BrokerBox node=idx b=i rect=*r part_h=geom.part_h/> })
+        .collect_view();
+    view! {
+        <g
+            class=format!("node role-{role}")
+            class:down=move || !up.get()
+            data-node=id.clone()
+            data-role=role
+            transform=format!("translate({x:.1} {y:.1})")
+            role="group"
+            aria-label=label.clone()
+        >
+            <rect class="node-bg" width=w height=h rx="8"></rect>
+            <text class="node-label" x="10" y="17">{label.clone()}</text>
+            <text class="node-role" x=NODE_W - 10.0 y="17">{role.replace('_', " ")}</text>
+            {insts}
+            {boxes}
+        </g>
+    }
+}
+
+fn instance_detail(role: &str, v: &InstanceView) -> String {
+    if !v.up {
+        return "crashed".into();
+    }
+    match role {
+        "service" => {
+            let mut s = if v.busy > 0 { format!("busy {}", v.busy) } else { "idle".into() };
+            if v.waiting > 0 {
+                s += &format!(" · {} waiting", v.waiting);
+            }
+            s
+        }
+        "consumer_group" => {
+            let mut s = if v.busy > 0 { "busy".to_string() } else { "idle".into() };
+            if v.outstanding > 0 {
+                s += &format!(" · {} unacked", v.outstanding);
+            }
+            if !v.partitions.is_empty() {
+                let p: Vec<String> = v.partitions.iter().map(|p| format!("p{p}")).collect();
+                s += &format!(" · {}", p.join(","));
+            }
+            s
+        }
+        "client" => format!("{} open call{}", v.outstanding, if v.outstanding == 1 { "" } else { "s" }),
+        "producer" => {
+            if v.outstanding > 0 {
+                format!("{} unconfirmed", v.outstanding)
+            } else {
+                "running".into()
+            }
+        }
+        _ => "running".into(),
+    }
+}
+
+/// One replica, consumer or single instance; click or Enter/Space to crash or restart it.
+#[component]
+fn InstanceRow(
+    /// Node index.
+    node: usize,
+    /// Instance index.
+    inst: usize,
+    /// Row geometry relative to the card.
+    rect: Rect,
+    /// Scenario id of the node.
+    node_id: String,
+    /// Node label.
+    label: String,
+    /// Role name.
+    role: &'static str,
+    /// Faults address this instance rather than the whole node.
+    per_instance: bool,
+) -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let v = Memo::new(move |_| d.nodes.with(|n| n.get(node).and_then(|n| n.instances.get(inst).cloned()).unwrap_or_default()));
+    let noun = instance_noun(role);
+    let name = if per_instance { format!("{label} {noun} {}", inst + 1) } else { label.clone() };
+    let id_attr = node_id.clone();
+    let toggle = move || {
+        let instance = per_instance.then_some(inst as u32);
+        let node = node_id.clone();
+        let f = if v.get_untracked().up { Fault::Crash { node, instance } } else { Fault::Restart { node, instance } };
+        let _ = d.fault(f);
+    };
+    let toggle2 = toggle.clone();
+    let Rect { x, y, w, h } = rect;
+    let text = h >= 14.0;
+    let short = if per_instance { format!("{}{}", if role == "service" { "R" } else { "C" }, inst + 1) } else { String::new() };
+    view! {
+        <g
+            class="inst"
+            class:busy=move || v.with(|v| v.up && v.busy > 0)
+            class:down=move || v.with(|v| !v.up)
+            data-node=id_attr
+            data-inst=inst
+            data-up=move || v.with(|v| v.up.to_string())
+            data-busy=move || v.with(|v| v.busy)
+            data-outstanding=move || v.with(|v| v.outstanding)
+            tabindex="0"
+            role="button"
+            aria-label=move || {
+                v.with(|v| {
+                    format!("{name}, {}; activate to {}", instance_detail(role, v), if v.up { "crash" } else { "restart" })
+                })
+            }
+            on:click=move |_| toggle()
+            on:keydown=move |ev| {
+                if ev.key() == "Enter" || ev.key() == " " {
+                    ev.prevent_default();
+                    toggle2();
+                }
+            }
+        >
+            <rect class="inst-bg" x=x y=y width=w height=h rx="4"></rect>
+            {text
+                .then(|| {
+                    view! {
+                        <text class="inst-name" x=x + 6.0 y=y + h / 2.0 + 3.5>{short.clone()}</text>
+                        <text class="inst-detail" x=x + w - 6.0 y=y + h / 2.0 + 3.5>
+                            {move || v.with(|v| instance_detail(role, v))}
+                        </text>
+                    }
+                })}
+            <Show when=move || v.with(|v| !v.up)>
+                <path class="x-mark" d=format!("M{a},{b} l{s},{s} M{c},{b} l-{s},{s}", a = x + w / 2.0 - h * 0.3, b = y + h * 0.2, c = x + w / 2.0 + h * 0.3, s = h * 0.6)></path>
+            </Show>
+        </g>
+    }
+}
+
+/// A queue, log or exchange inside a broker.
+#[component]
+fn BrokerBox(
+    /// Node index of the broker.
+    node: usize,
+    /// Box index (queues, then logs, then exchanges).
+    b: usize,
+    /// Geometry relative to the card.
+    rect: Rect,
+    /// Height of one partition row.
+    part_h: f64,
+) -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let v = Memo::new(move |_| d.nodes.with(|n| n.get(node).and_then(|n| n.boxes.get(b).cloned()).unwrap_or_default()));
+    let Rect { x, y, w, h } = rect;
+    let kind = v.with_untracked(|v| v.kind);
+    let body = move || -> AnyView {
+        let bv: BoxView = v.get();
+        match bv.kind {
+            "queue" => {
+                let frac = (bv.depth as f64 / 50.0).min(1.0);
+                let detail = format!(
+                    "{} ready · {} unacked{}",
+                    bv.depth,
+                    bv.unacked,
+                    if bv.dead_letters > 0 { format!(" · DLQ {}", bv.dead_letters) } else { String::new() }
+                );
+                view! {
+                    <text class="box-name" x=x + 6.0 y=y + 13.0>{format!("▤ {}", bv.name)}</text>
+                    <text class="box-num" x=x + w - 6.0 y=y + 13.0 data-depth=bv.depth>{bv.depth}</text>
+                    <rect class="depth-track" x=x + 6.0 y=y + 18.0 width=w - 12.0 height="6" rx="3"></rect>
+                    <rect class="depth-bar" class:full={frac >= 1.0} x=x + 6.0 y=y + 18.0 width=(w - 12.0) * frac height="6" rx="3"></rect>
+                    <text class="box-detail" x=x + 6.0 y=y + 34.0>{detail}</text>
+                }
+                .into_any()
+            }
+            "log" => {
+                let rows = bv
+                    .partitions
+                    .iter()
+                    .enumerate()
+                    .map(|(p, pv)| {
+                        let py = y + LOG_HEAD_H + p as f64 * part_h;
+                        let lag = pv.end.saturating_sub(pv.committed);
+                        let frac = (lag as f64 / 20.0).min(1.0);
+                        let owner = pv.owner.map_or("—".to_string(), |o| format!("C{}", o + 1));
+                        let label = (part_h >= 12.0).then(|| {
+                            view! {
+                                <text class="part-text" x=x + 6.0 y=py + 10.0>
+                                    {format!("p{p}  end {} · commit {} · {owner}", pv.end, pv.committed)}
+                                </text>
+                            }
+                        });
+                        view! {
+                            <rect class="part-bg" x=x + 2.0 y=py width=w - 4.0 height=part_h - 1.0 rx="2"></rect>
+                            <rect class="lag-bar" x=x + w - 4.0 - 30.0 * frac y=py + 1.0 width=30.0 * frac height=(part_h - 3.0).max(1.0)></rect>
+                            {label}
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    <text class="box-name" x=x + 6.0 y=y + 14.0>{format!("☰ {} (log)", bv.name)}</text>
+                    <text class="box-num" x=x + w - 6.0 y=y + 14.0>{format!("lag {}", bv.depth)}</text>
+                    {rows}
+                }
+                .into_any()
+            }
+            _ => view! { <text class="box-name" x=x + 6.0 y=y + 16.0>{format!("⇉ {} (exchange)", bv.name)}</text> }.into_any(),
+        }
+    };
+    view! {
+        <g class=format!("box box-{kind}") data-box=b>
+            <rect class="box-bg" x=x y=y width=w height=h rx="4"></rect>
+            {body}
+        </g>
+    }
+}
+
+/// Fraction of the way a message has travelled at `now` (reduced motion: 0 or the end).
+fn progress(f: &Flight, now: u64, reduced: bool) -> f64 {
+    let span = f.arrive.0.saturating_sub(f.sent.0).max(1) as f64;
+    let t = (now.saturating_sub(f.sent.0) as f64 / span).clamp(0.0, 1.0);
+    let t = if reduced { if t < 0.5 { 0.0 } else { 1.0 } } else { t };
+    if f.lost { t * LOSS_POINT } else { t }
+}
+
+/// One message in flight; click to inspect it.
+#[component]
+fn Dot(
+    /// The message.
+    flight: Flight,
+) -> impl IntoView {
+    let d = expect_context::<Driver>();
+    let layout = expect_context::<Memo<Layout>>();
+    let kind = flight.kind.as_str();
+    let transform = move || {
+        let now = d.now.get().0;
+        let p = progress(&flight, now, d.reduced_motion.get());
+        let (x, y) = layout.with(|l| l.along(flight.from, flight.to, p));
+        format!("translate({x:.1} {y:.1})")
+    };
+    view! {
+        <g
+            class=format!("flight k-{kind}")
+            class:redelivered=flight.redelivered
+            class:lost=flight.lost
+            data-flight=flight.id
+            data-origin=flight.origin
+            data-kind=kind
+            transform=transform
+            on:click=move |_| d.select(flight.origin, flight.kind, flight.id)
+        >
+            <circle class="hit" r="10"></circle>
+            {shape(flight.kind)}
+        </g>
+    }
+}
+
+/// A lost message bursting where it vanished.
+#[component]
+fn BurstMark(
+    /// The burst.
+    burst: Burst,
+) -> impl IntoView {
+    let layout = expect_context::<Memo<Layout>>();
+    let f = burst.flight;
+    let (x, y) = layout.with_untracked(|l| l.along(f.from, f.to, LOSS_POINT));
+    view! {
+        <g class="burst" transform=format!("translate({x:.1} {y:.1})") data-burst=f.id>
+            <g class="burst-anim">
+                <circle r="9"></circle>
+                <path d="M-5,-5 L5,5 M5,-5 L-5,5"></path>
+            </g>
+        </g>
+    }
+}
+
+/// A counted bundle of messages on one link.
+#[component]
+fn BundleBadge(
+    /// The bundle.
+    bundle: Bundle,
+) -> impl IntoView {
+    let layout = expect_context::<Memo<Layout>>();
+    let pos = move || {
+        layout.with(|l| {
+            l.links
+                .iter()
+                .find(|g| (g.a.min(g.b), g.a.max(g.b)) == (bundle.a as usize, bundle.b as usize))
+                .map_or((0.0, 0.0), |g| ((g.p1.0 + g.p2.0) / 2.0, (g.p1.1 + g.p2.1) / 2.0))
+        })
+    };
+    let label = format!("×{}", bundle.count);
+    let w = 14.0 + 7.0 * label.chars().count() as f64;
+    view! {
+        <g class="bundle" data-bundle=bundle.count transform=move || { let (x, y) = pos(); format!("translate({x:.1} {y:.1})") }>
+            <rect x=-w / 2.0 y="-10" width=w height="20" rx="10"></rect>
+            <text y="4">{label}</text>
+        </g>
+    }
+}
+
