@@ -15,7 +15,8 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
   msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
-  msgflow presets";
+  msgflow presets
+  msgflow bench [--seconds N] [--runs N]";
 
 struct RunArgs {
     source: Source,
@@ -127,6 +128,49 @@ fn run(args: RunArgs) -> Result<(), String> {
     }
 }
 
+/// Events per second of the standard scenarios: median (min–max) over several runs.
+fn bench(args: &[String]) -> Result<(), String> {
+    let mut secs = 60.0;
+    let mut runs = 5;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let v = it.next().ok_or(format!("{a} needs a value"))?;
+        match a.as_str() {
+            "--seconds" => secs = v.parse().map_err(|_| "--seconds: a number of virtual seconds")?,
+            "--runs" => runs = v.parse().map_err(|_| "--runs: a whole number")?,
+            _ => return Err(format!("unknown option {a}")),
+        }
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("cores: {cores}; virtual seconds per run: {secs}; runs: {runs}");
+    println!("{:<22} {:>14} {:>24} {:>12} {:>10}", "scenario", "events/s", "min–max", "events", "slots");
+    let mut rows = Vec::new();
+    for (name, s) in msgflow::sim::bench::standard() {
+        let mut rates = Vec::new();
+        let mut events = 0;
+        let mut slots = 0;
+        for seed in 0..runs {
+            let mut e = Engine::new(s.clone(), seed);
+            e.set_invariant_checks(false);
+            let start = std::time::Instant::now();
+            e.run_until(SimTime::from_ms(secs * 1000.0));
+            let dt = start.elapsed().as_secs_f64();
+            events = e.events_processed();
+            slots = e.pending_events();
+            rates.push(events as f64 / dt);
+        }
+        rates.sort_by(|a, b| a.total_cmp(b));
+        let med = rates[rates.len() / 2];
+        println!(
+            "{name:<22} {med:>14.0} {:>24} {events:>12} {slots:>10}",
+            format!("{:.0}–{:.0}", rates[0], rates[rates.len() - 1])
+        );
+        rows.push(serde_json::json!({ "scenario": name, "median_events_per_s": med, "min": rates[0], "max": rates[rates.len() - 1], "events": events }));
+    }
+    eprintln!("{}", serde_json::json!({ "cores": cores, "native": rows }));
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
@@ -137,6 +181,13 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Some("bench") => match bench(&args[1..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("msgflow: {e}");
+                ExitCode::from(2)
+            }
+        },
         Some("run") => match parse_run(&args[1..]).and_then(run) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {

@@ -4,6 +4,7 @@
 //! Time and the seed are inputs; outputs (events, metrics, views) are data. Same scenario +
 //! same seed ⇒ the same event trace on every target.
 
+pub mod bench;
 mod broker;
 mod control;
 mod dist;
