@@ -335,12 +335,10 @@ impl Driver {
             if self.stats.with_untracked(|old| *old != stats) {
                 self.stats.set(stats);
             }
-            if let Some(rows) = self.state.try_update_value(|s| {
+            if let Some(Some(rows)) = self.state.try_update_value(|s| {
                 std::mem::take(&mut s.dirty).then(|| s.log.iter().copied().collect::<Vec<_>>())
             }) {
-                if let Some(rows) = rows {
-                    self.log.set(rows);
-                }
+                self.log.set(rows);
             }
         }
     }

@@ -7,6 +7,8 @@ use crate::sim::Endpoint;
 
 /// Width of a node card.
 pub const NODE_W: f64 = 184.0;
+/// Width of a node card when the flow is vertical (phones).
+pub const NODE_W_NARROW: f64 = 144.0;
 /// Height of a node's title strip.
 pub const HEAD_H: f64 = 26.0;
 const PAD: f64 = 8.0;
@@ -191,7 +193,8 @@ impl Layout {
             }
         }
         let several = comps.len() > 1;
-        let mut nodes: Vec<NodeGeom> = s.nodes.iter().map(|node| Self::card(&node.role)).collect();
+        let node_w = if vertical { NODE_W_NARROW } else { NODE_W };
+        let mut nodes: Vec<NodeGeom> = s.nodes.iter().map(|node| Self::card(&node.role, node_w)).collect();
         let mut bands = Vec::new();
         let mut cursor = MARGIN; // along the band stacking axis (y)
         let mut extent: f64 = 0.0; // across (x)
@@ -214,7 +217,8 @@ impl Layout {
             for &i in &members {
                 let r = nodes[i].rect;
                 let len = if vertical { r.w } else { r.h };
-                col_len[col[i]] += len + if col_len[col[i]] > 0.0 { ROW_GAP } else { 0.0 };
+                let gap = if vertical { ROW_GAP / 2.0 } else { ROW_GAP };
+                col_len[col[i]] += len + if col_len[col[i]] > 0.0 { gap } else { 0.0 };
             }
             let band_len = col_len.iter().cloned().fold(0.0, f64::max);
             let mut col_breadth = vec![0.0f64; max_col + 1];
@@ -227,7 +231,7 @@ impl Layout {
             let mut pos = 0.0;
             for c in 0..=max_col {
                 offset[c] = pos;
-                pos += col_breadth[c] + if vertical { ROW_GAP * 1.8 } else { COL_GAP };
+                pos += col_breadth[c] + if vertical { ROW_GAP * 2.2 } else { COL_GAP };
             }
             let mut filled = vec![0.0f64; max_col + 1];
             for &i in &members {
@@ -237,7 +241,7 @@ impl Layout {
                 if vertical {
                     r.x = MARGIN + start;
                     r.y = top + offset[c];
-                    filled[c] += r.w + ROW_GAP;
+                    filled[c] += r.w + ROW_GAP / 2.0;
                 } else {
                     r.x = MARGIN + offset[c];
                     r.y = top + start;
@@ -245,7 +249,7 @@ impl Layout {
                 }
                 nodes[i].col = c;
             }
-            let used = pos - if vertical { ROW_GAP * 1.8 } else { COL_GAP };
+            let used = pos - if vertical { ROW_GAP * 2.2 } else { COL_GAP };
             if vertical {
                 extent = extent.max(band_len);
                 cursor = top + used + BAND_GAP;
@@ -266,7 +270,7 @@ impl Layout {
             .collect();
         Layout {
             width: (extent + 2.0 * MARGIN).max(320.0),
-            height: (cursor - BAND_GAP + MARGIN).max(160.0),
+            height: (cursor - BAND_GAP + MARGIN).max(100.0),
             vertical,
             nodes,
             links,
@@ -275,13 +279,13 @@ impl Layout {
     }
 
     /// A node's card with rows, at the origin.
-    fn card(role: &Role) -> NodeGeom {
+    fn card(role: &Role, node_w: f64) -> NodeGeom {
         let n = instance_count(role);
         let (h, gap) = (inst_h(n), inst_gap(n));
         let mut y = HEAD_H;
         let mut inst = Vec::with_capacity(n);
         for _ in 0..n {
-            inst.push(Rect { x: PAD, y, w: NODE_W - 2.0 * PAD, h });
+            inst.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h });
             y += h + gap;
         }
         let mut boxes = Vec::new();
@@ -289,21 +293,21 @@ impl Layout {
         if let Role::Broker(b) = role {
             y += 4.0;
             for _ in &b.queues {
-                boxes.push(Rect { x: PAD, y, w: NODE_W - 2.0 * PAD, h: QUEUE_H });
+                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h: QUEUE_H });
                 y += QUEUE_H + 4.0;
             }
             for l in &b.logs {
                 part_h = if l.partitions > 16 { 6.0 } else { 14.0 };
                 let h = LOG_HEAD_H + part_h * l.partitions as f64 + 4.0;
-                boxes.push(Rect { x: PAD, y, w: NODE_W - 2.0 * PAD, h });
+                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h });
                 y += h + 4.0;
             }
             for _ in &b.exchanges {
-                boxes.push(Rect { x: PAD, y, w: NODE_W - 2.0 * PAD, h: EXCHANGE_H });
+                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h: EXCHANGE_H });
                 y += EXCHANGE_H + 4.0;
             }
         }
-        NodeGeom { rect: Rect { x: 0.0, y: 0.0, w: NODE_W, h: y + PAD - 3.0 }, col: 0, inst, boxes, part_h }
+        NodeGeom { rect: Rect { x: 0.0, y: 0.0, w: node_w, h: y + PAD - 3.0 }, col: 0, inst, boxes, part_h }
     }
 
     fn edge_points(a: &Rect, b: &Rect, vertical: bool) -> ((f64, f64), (f64, f64)) {

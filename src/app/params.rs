@@ -62,7 +62,7 @@ enum Kind {
 
 /// Label, unit, bounds, explanation and field path of a parameter.
 struct Spec {
-    label: &'static str,
+    label: String,
     unit: &'static str,
     min: f64,
     max: f64,
@@ -75,7 +75,7 @@ struct Spec {
 fn spec(p: Param, s: &Scenario) -> Spec {
     use Param::*;
     let role = |i: usize| s.nodes.get(i).map_or("client", |n| n.role.as_str());
-    let num = |label, unit, min, max, step, help, path: String| Spec { label, unit, min, max, step, help, path, kind: Kind::Number };
+    let num = |label: &str, unit, min, max, step, help, path: String| Spec { label: label.to_string(), unit, min, max, step, help, path, kind: Kind::Number };
     match p {
         LinkLatency(l) => num("Latency", "ms", 0.0, 10_000.0, 1.0, "Base one-way delay of the link.", format!("links[{l}].latency_ms")),
         LinkJitter(l) => num("Jitter", "ms", 0.0, 10_000.0, 1.0, "Extra random delay, uniform from 0 up to this value (order kept per direction).", format!("links[{l}].jitter")),
@@ -93,10 +93,18 @@ fn spec(p: Param, s: &Scenario) -> Spec {
         Processing(i) => num("Processing time", "ms", 0.0, 60_000.0, 1.0, "Mean time a consumer takes to process one message.", format!("nodes[{i}].role.consumer_group.processing")),
         Prefetch(i) => num("Prefetch", "msgs", 1.0, limits::MAX_PREFETCH as f64, 1.0, "Unacknowledged messages one consumer may hold (records per fetch for logs).", format!("nodes[{i}].role.consumer_group.prefetch")),
         Ack(i) => Spec { kind: Kind::AckSelect, ..num("Ack mode", "", 0.0, 1.0, 1.0, "Manual: ack after processing (a crash means redelivery). Auto: forgotten when sent (a crash loses it).", format!("nodes[{i}].role.consumer_group.ack")) },
-        Partitions(i, l) => num("Partitions", "", 1.0, limits::MAX_PARTITIONS as f64, 1.0, "Partitions of the log; keys map to partitions. They can only grow, as in Kafka.", format!("nodes[{i}].role.broker.logs[{l}].partitions")),
-        QueueDurable(i, q) => Spec { kind: Kind::Check, ..num("Durable queue", "", 0.0, 1.0, 1.0, "A durable queue keeps its persistent messages across a broker restart.", format!("nodes[{i}].role.broker.queues[{q}].durable")) },
-        LogDurable(i, l) => Spec { kind: Kind::Check, ..num("Durable log", "", 0.0, 1.0, 1.0, "A durable log keeps its records across a broker restart.", format!("nodes[{i}].role.broker.logs[{l}].durable")) },
+        Partitions(i, l) => num(&format!("Partitions of {}", broker_box(s, i, l, false)), "", 1.0, limits::MAX_PARTITIONS as f64, 1.0, "Partitions of the log; keys map to partitions. They can only grow, as in Kafka.", format!("nodes[{i}].role.broker.logs[{l}].partitions")),
+        QueueDurable(i, q) => Spec { kind: Kind::Check, ..num(&format!("Durable queue {}", broker_box(s, i, q, true)), "", 0.0, 1.0, 1.0, "A durable queue keeps its persistent messages across a broker restart.", format!("nodes[{i}].role.broker.queues[{q}].durable")) },
+        LogDurable(i, l) => Spec { kind: Kind::Check, ..num(&format!("Durable log {}", broker_box(s, i, l, false)), "", 0.0, 1.0, 1.0, "A durable log keeps its records across a broker restart.", format!("nodes[{i}].role.broker.logs[{l}].durable")) },
         Persistent(i) => Spec { kind: Kind::Check, ..num("Persistent messages", "", 0.0, 1.0, 1.0, "Persistent messages survive a broker restart when their queue is durable.", format!("nodes[{i}].role.producer.persistent")) },
+    }
+}
+
+fn broker_box(s: &Scenario, i: usize, k: usize, queue: bool) -> String {
+    match s.nodes.get(i).map(|n| &n.role) {
+        Some(Role::Broker(b)) if queue => b.queues.get(k).map(|q| q.name.clone()).unwrap_or_default(),
+        Some(Role::Broker(b)) => b.logs.get(k).map(|q| q.name.clone()).unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -296,14 +304,17 @@ pub fn Params() -> impl IntoView {
         <h2>"Parameters"</h2>
         <p class="panel-help">"Changes apply live to the running simulation."</p>
         {move || {
+            // On narrow screens only the first group starts open.
+            let wide = window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w >= 1000.0);
             groups()
                 .into_iter()
-                .map(|(title, params)| {
+                .enumerate()
+                .map(|(i, (title, params))| {
                     view! {
-                        <fieldset class="param-group">
-                            <legend>{title}</legend>
+                        <details class="param-group" open=wide || i == 0>
+                            <summary>{title}</summary>
                             {params.into_iter().map(|p| view! { <Field p=p errors=errors/> }).collect_view()}
-                        </fieldset>
+                        </details>
                     }
                 })
                 .collect_view()
@@ -365,7 +376,7 @@ fn Field(
                 aria-invalid=move || has_err().to_string()
                 prop:value=move || {
                     let v = value.get();
-                    if (v - v.round()).abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.3}").trim_end_matches('0').to_string() }
+                    if (v - v.round()).abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.2}").trim_end_matches('0').to_string() }
                 }
                 on:input=move |ev| {
                     if let Ok(v) = event_target_value(&ev).parse::<f64>() {

@@ -190,6 +190,13 @@ fn LinkLine(
     };
     let toggle2 = toggle.clone();
     let ((x1, y1), (x2, y2)) = (link.p1, link.p2);
+    // A 16-px-wide clickable band around the line (a line's box has no height).
+    let len = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+    let (nx, ny) = (-(y2 - y1) / len * 8.0, (x2 - x1) / len * 8.0);
+    let hit = format!(
+        "M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z",
+        x1 + nx, y1 + ny, x2 + nx, y2 + ny, x2 - nx, y2 - ny, x1 - nx, y1 - ny
+    );
     view! {
         <g
             class="link"
@@ -207,7 +214,7 @@ fn LinkLine(
                 }
             }
         >
-            <line class="link-hit" x1=x1 y1=y1 x2=x2 y2=y2></line>
+            <path class="link-hit" d=hit></path>
             <line class="link-line" x1=x1 y1=y1 x2=x2 y2=y2></line>
         </g>
     }
@@ -228,6 +235,7 @@ fn NodeCard(
     });
     let geom = layout.with_untracked(|l| l.nodes[idx].clone());
     let Rect { x, y, w, h } = geom.rect;
+    let narrow_card = w < NODE_W;
     let up = Memo::new(move |_| d.nodes.with(|v| v.get(idx).is_none_or(|n| n.up)));
     let insts = geom
         .inst
@@ -253,7 +261,7 @@ fn NodeCard(
         >
             <rect class="node-bg" width=w height=h rx="8"></rect>
             <text class="node-label" x="10" y="17">{label.clone()}</text>
-            <text class="node-role" x=NODE_W - 10.0 y="17">{role.replace('_', " ")}</text>
+            {(label.chars().count() < if narrow_card { 9 } else { 15 }).then(|| view! { <text class="node-role" x=w - 10.0 y="17">{role.replace('_', " ")}</text> })}
             {insts}
             {boxes}
         </g>

@@ -46,31 +46,38 @@ impl Engine {
 
     /// A producer's workload fired: a new message.
     pub(crate) fn publish_new(&mut self, node: usize) {
-        let Role::Producer(spec) = self.role(node).clone() else { return };
+        let Role::Producer(spec) = &self.scenario.nodes[node].role else { return };
+        let (confirms, key_space, poison_ratio, persistent, json) = (
+            spec.confirms.as_ref().map(|c| c.timeout_ms),
+            spec.key_space,
+            spec.poison_ratio,
+            spec.persistent,
+            spec.encoding == Encoding::Json,
+        );
         let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
         let Some(target) = p.target else { return };
-        if spec.confirms.is_some() && p.unconfirmed.len() >= MAX_UNCONFIRMED {
+        if confirms.is_some() && p.unconfirmed.len() >= MAX_UNCONFIRMED {
             self.metrics.bump(node, |c| c.refused += 1);
             return;
         }
-        let key = p.choice.below(spec.key_space.max(1));
+        let key = p.choice.below(key_space.max(1));
         let mut f = 0;
-        if p.choice.chance(spec.poison_ratio) {
+        if p.choice.chance(poison_ratio) {
             f |= flags::POISON;
         }
-        if spec.persistent {
+        if persistent {
             f |= flags::PERSISTENT;
         }
-        if spec.encoding == Encoding::Json {
+        if json {
             f |= flags::JSON;
         }
         let origin = self.new_origin();
         self.journeys.record(origin, self.now, Step::Created { at: Endpoint::new(node, 0), key });
         self.metrics.bump(node, |c| c.sent += 1);
-        if let Some(cf) = &spec.confirms {
+        if let Some(timeout_ms) = confirms {
             let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
             p.unconfirmed.insert(origin, Unconfirmed { key, created: self.now, flags: f });
-            let at = self.now.after(ms_to_ns(cf.timeout_ms));
+            let at = self.now.after(ms_to_ns(timeout_ms));
             self.schedule(at, Event::ConfirmTimeout { node: node as u16, origin });
         }
         let now = self.now;
@@ -157,11 +164,11 @@ impl Engine {
             self.finish(slot, MsgState::Lost(LossReason::NodeDown));
             return;
         }
-        let Role::Broker(spec) = self.role(b).clone() else { return };
+        let Role::Broker(spec) = self.role(b) else { return };
+        let (nq, nl) = (spec.queues.len(), spec.logs.len());
         match m.ctx {
             Ctx::Publish { producer } => {
                 let inst = m.to.inst as usize;
-                let (nq, nl) = (spec.queues.len(), spec.logs.len());
                 let mut refused = false;
                 if inst < nq {
                     refused = !self.enqueue(b, inst, slot);
@@ -192,12 +199,13 @@ impl Engine {
 
     /// Puts a message at the tail of a queue; false if the queue refused it.
     fn enqueue(&mut self, b: usize, q: usize, slot: u32) -> bool {
-        let Some(spec) = self.queue_spec(b, q).cloned() else { return false };
+        let Some(spec) = self.queue_spec(b, q) else { return false };
+        let (max_length, overflow) = (spec.max_length, spec.overflow);
         self.expire_heads(b, q);
         let NodeRt::Broker(br) = &mut self.nodes[b] else { return false };
-        if let Some(max) = spec.max_length {
+        if let Some(max) = max_length {
             if br.queues[q].ready.len() >= max as usize {
-                match spec.overflow {
+                match overflow {
                     Overflow::RejectPublish => {
                         let at = Endpoint::new(b, q);
                         if let Some(m) = self.msgs.get_mut(slot) {
@@ -515,7 +523,8 @@ impl Engine {
     pub(crate) fn on_consume_done(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (g, c) = (m.to.node as usize, m.to.inst as usize);
-        let Some(spec) = self.group_spec(g).cloned() else { return };
+        let Some(spec) = self.group_spec(g) else { return };
+        let (ack, on_failure, commit) = (spec.ack, spec.on_failure, spec.commit);
         let here = Endpoint::new(g, c);
         let poison = m.has(flags::POISON);
         if !poison {
@@ -524,12 +533,12 @@ impl Engine {
         match m.ctx {
             Ctx::Queue { queue } => {
                 let b = m.from.node as usize;
-                if spec.ack == AckMode::Manual {
+                if ack == AckMode::Manual {
                     let mm = self.msgs.get_mut(slot).expect("live");
                     if poison {
                         mm.flags |= flags::NACK;
                         self.metrics.bump(g, |x| x.nacked += 1);
-                        self.journeys.record(m.origin, self.now, Step::Nacked { requeue: spec.on_failure == OnFailure::Requeue });
+                        self.journeys.record(m.origin, self.now, Step::Nacked { requeue: on_failure == OnFailure::Requeue });
                     }
                     self.send(slot, here, Endpoint::new(b, queue as usize), MsgKind::Ack);
                 } else {
@@ -562,7 +571,7 @@ impl Engine {
                 } else {
                     self.finish(slot, MsgState::Done);
                 }
-                if spec.commit == CommitMode::AfterProcessing {
+                if commit == CommitMode::AfterProcessing {
                     self.send_commit(g, c, log as usize, partition as usize, offset + 1);
                 }
                 self.dispatch_group_log(g);

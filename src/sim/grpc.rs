@@ -380,7 +380,8 @@ impl Engine {
     pub(crate) fn service_receive(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (node, inst) = (m.to.node as usize, m.to.inst as usize);
-        let Role::Service(spec) = self.role(node).clone() else { return };
+        let Role::Service(spec) = self.role(node) else { return };
+        let (workers, queue_limit) = (spec.workers, spec.queue_limit);
         let NodeRt::Service(s) = &mut self.nodes[node] else { return };
         if !s.replicas.get(inst).is_some_and(|r| r.up) {
             // Connection refused: the caller hears UNAVAILABLE at once.
@@ -396,10 +397,10 @@ impl Engine {
         }
         let NodeRt::Service(s) = &mut self.nodes[node] else { return };
         let r = &mut s.replicas[inst];
-        if r.busy < spec.workers {
+        if r.busy < workers {
             self.metrics.wait[node].enter(self.now);
             self.start_service(slot);
-        } else if spec.queue_limit.is_some_and(|l| r.backlog.len() >= l as usize) {
+        } else if queue_limit.is_some_and(|l| r.backlog.len() >= l as usize) {
             self.respond(slot, StatusCode::ResourceExhausted);
         } else {
             r.backlog.push_back(slot);
