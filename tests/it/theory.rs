@@ -20,6 +20,13 @@ fn check_broker(c: Case) {
     let w = &e.metrics().wait[g];
     let want = mmc(c.rate, c.servers, c.mean_ms).expect("stable");
     let got = w.mean_wait_ms();
+    eprintln!(
+        "broker M/M/{} ρ={:.2}: wait {got:.4} ms vs {:.4} ms ({:+.2} %)",
+        c.servers,
+        want.utilisation,
+        want.wait_ms,
+        (got / want.wait_ms - 1.0) * 100.0
+    );
     assert!(
         rel(got, want.wait_ms) < 0.03,
         "broker M/M/{} at ρ={:.2}: mean wait {got:.4} ms, theory {:.4} ms",
@@ -40,6 +47,13 @@ fn check_rpc(c: Case) {
     let w = &e.metrics().wait[idx(&e, "s")];
     let want = mmc(c.rate, c.servers, c.mean_ms).expect("stable");
     let got = w.mean_wait_ms();
+    eprintln!(
+        "rpc M/M/{} ρ={:.2}: wait {got:.4} ms vs {:.4} ms ({:+.2} %)",
+        c.servers,
+        want.utilisation,
+        want.wait_ms,
+        (got / want.wait_ms - 1.0) * 100.0
+    );
     assert!(
         rel(got, want.wait_ms) < 0.03,
         "rpc M/M/{} at ρ={:.2}: mean wait {got:.4} ms, theory {:.4} ms",
@@ -95,6 +109,7 @@ fn retries_over_a_lossy_link_succeed_with_one_minus_p_to_the_k() {
     let q: f64 = 1.0 - (1.0 - p) * (1.0 - p);
     let want = 1.0 - q.powi(k);
     let got = c.status[0] as f64 / c.calls() as f64;
+    eprintln!("retries: success {got:.4} vs 1-q^k {want:.4} over {} calls", c.calls());
     assert!(c.calls() > 25_000);
     assert!((got - want).abs() < 0.006, "success ratio {got:.4}, theory {want:.4}");
 }
