@@ -16,7 +16,8 @@ const USAGE: &str = "usage:
   msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
   msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
   msgflow presets
-  msgflow bench [--seconds N] [--runs N]";
+  msgflow bench [--seconds N] [--runs N]
+  msgflow bench --soak          (one virtual hour at 10,000 messages/s: memory stays flat)";
 
 struct RunArgs {
     source: Source,
@@ -130,6 +131,9 @@ fn run(args: RunArgs) -> Result<(), String> {
 
 /// Events per second of the standard scenarios: median (min–max) over several runs.
 fn bench(args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) == Some("--soak") {
+        return soak();
+    }
     let mut secs = 60.0;
     let mut runs = 5;
     let mut it = args.iter();
@@ -169,6 +173,20 @@ fn bench(args: &[String]) -> Result<(), String> {
     }
     eprintln!("{}", serde_json::json!({ "cores": cores, "native": rows }));
     Ok(())
+}
+
+/// One virtual hour of the work-queue benchmark; prints the footprint every ten minutes.
+fn soak() -> Result<(), String> {
+    let (name, s) = msgflow::sim::bench::standard().remove(0);
+    let mut e = Engine::new(s, 1);
+    e.set_invariant_checks(false);
+    println!("{name}: virtual minute, message slots, pending events, call slots, messages created");
+    for minute in [1u64, 10, 20, 30, 40, 50, 60] {
+        e.run_until(SimTime(minute * 60 * msgflow::sim::NS_PER_S));
+        let (m, q, c) = e.footprint();
+        println!("{minute:>3} {m:>8} {q:>8} {c:>8} {:>12}", e.metrics().ledger.created);
+    }
+    e.audit()
 }
 
 fn main() -> ExitCode {

@@ -509,7 +509,10 @@ impl Engine {
             } else {
                 self.metrics.wait[g].leave(self.now, Some(self.now.since(enq)));
             }
-            self.metrics.bump(g, |x| x.delivered += 1);
+            self.metrics.bump(g, |x| {
+                x.delivered += 1;
+                x.work_ns += dur;
+            });
             if redelivered && !is_queue {
                 self.metrics.bump(g, |x| x.redelivered += 1);
             }

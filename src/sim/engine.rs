@@ -133,6 +133,12 @@ impl Engine {
     pub fn next_event_time(&self) -> Option<SimTime> {
         self.queue.peek_time()
     }
+    /// Sizes of everything that grows with work in flight: (message slots, pending events,
+    /// call slots). Memory is bounded when these are.
+    pub fn footprint(&self) -> (usize, usize, usize) {
+        (self.msgs.capacity(), self.queue.len(), self.calls.slots.len())
+    }
+
     /// Events waiting in the queue.
     pub fn pending_events(&self) -> usize {
         if self.queue.is_empty() {

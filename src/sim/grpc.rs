@@ -421,7 +421,10 @@ impl Engine {
         let dur = sample(&st, s.slow, &mut s.work);
         let wait = self.now.since(enq);
         self.metrics.wait[node].leave(self.now, Some(wait));
-        self.metrics.bump(node, |c| c.delivered += 1);
+        self.metrics.bump(node, |c| {
+            c.delivered += 1;
+            c.work_ns += dur;
+        });
         self.journeys.record(origin, self.now, Step::Delivered { at: to, attempt });
         self.set_state(slot, MsgState::InService);
         let id = self.msgs.get(slot).expect("live").id;

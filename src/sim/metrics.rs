@@ -42,6 +42,8 @@ pub struct Counters {
     pub cancelled: u64,
     /// Arrivals refused by a producer under back-pressure or by the live-message limit.
     pub refused: u64,
+    /// Work started by servers or consumers, in virtual ns (for utilisation).
+    pub work_ns: u64,
 }
 
 impl Counters {

@@ -25,6 +25,9 @@ pub struct NodeReport {
     /// Time-average number waiting.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mean_queue_len: Option<f64>,
+    /// Work started divided by capacity × time (services and consumer groups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub utilisation: Option<f64>,
 }
 
 /// Counters with named loss reasons and status codes.
@@ -57,6 +60,7 @@ impl From<&Counters> for CountersReport {
             ("late", c.late),
             ("cancelled", c.cancelled),
             ("refused", c.refused),
+            ("work_ns", c.work_ns),
         ]);
         let lost = LossReason::ALL
             .iter()
@@ -99,6 +103,19 @@ pub struct Report {
 }
 
 impl Engine {
+    /// Work started at node `i` over its capacity (workers × replicas, or consumers) and time.
+    pub fn utilisation(&self, i: usize) -> f64 {
+        let cap = match &self.scenario.nodes[i].role {
+            Role::Service(s) => (s.workers * s.replicas) as f64,
+            Role::ConsumerGroup(g) => g.count as f64,
+            _ => return 0.0,
+        };
+        if self.now.0 == 0 {
+            return 0.0;
+        }
+        self.metrics.nodes[i].work_ns as f64 / (cap * self.now.0 as f64)
+    }
+
     /// The report of the run so far.
     pub fn report(&self) -> Report {
         let m = &self.metrics;
@@ -128,6 +145,7 @@ impl Engine {
                         latency: has_lat.then(|| m.latency[i].summary()),
                         mean_wait_ms: has_wait.then(|| m.wait[i].mean_wait_ms()),
                         mean_queue_len: has_wait.then(|| m.wait[i].mean_len(self.now)),
+                        utilisation: has_wait.then(|| self.utilisation(i)),
                     }
                 })
                 .collect(),

@@ -4,6 +4,7 @@ mod broker;
 mod determinism;
 mod grpc;
 mod invariants;
+mod memory;
 mod payload;
 mod scenario;
 mod support;

@@ -34,6 +34,8 @@ fn check_broker(c: Case) {
         want.utilisation,
         want.wait_ms
     );
+    let u = e.utilisation(g);
+    assert!(rel(u, want.utilisation) < 0.02, "utilisation {u:.4} vs ρ {:.4}", want.utilisation);
     // Little's law on the same run: L = λ W.
     let lambda = w.arrivals as f64 / c.secs;
     let l = w.mean_len(e.now());
