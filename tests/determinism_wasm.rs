@@ -14,7 +14,12 @@ fn every_preset_matches_the_native_trace_hash() {
     for &(name, seed, secs, want) in GOLDEN {
         let mut e = Engine::new(preset(name).unwrap(), seed);
         e.run_until(SimTime::from_ms(secs * 1000.0));
-        assert_eq!(e.trace_hash(), want, "{name} seed {seed}: got {:#018x}", e.trace_hash());
+        assert_eq!(
+            e.trace_hash(),
+            want,
+            "{name} seed {seed}: got {:#018x}",
+            e.trace_hash()
+        );
     }
 }
 

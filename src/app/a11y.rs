@@ -19,8 +19,10 @@ pub fn install_shortcuts(d: Driver) {
             .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
             .is_some_and(|el| {
                 let tag = el.tag_name().to_ascii_uppercase();
-                matches!(tag.as_str(), "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "OPTION")
-                    || el.get_attribute("role").is_some_and(|r| r == "button")
+                matches!(
+                    tag.as_str(),
+                    "INPUT" | "SELECT" | "TEXTAREA" | "BUTTON" | "A" | "OPTION"
+                ) || el.get_attribute("role").is_some_and(|r| r == "button")
             });
         if busy_target {
             return;
@@ -64,7 +66,9 @@ pub fn Announcer() -> impl IntoView {
     let d = expect_context::<Driver>();
     let text = RwSignal::new(String::new());
     let interval = Interval::new(ANNOUNCE_MS, move || {
-        let Some(n) = d.notices.try_update_value(std::mem::take) else { return };
+        let Some(n) = d.notices.try_update_value(std::mem::take) else {
+            return;
+        };
         let s = sentence(n);
         if !s.is_empty() {
             text.set(s);

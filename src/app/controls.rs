@@ -148,14 +148,28 @@ pub fn FaultButtons() -> impl IntoView {
             s.nodes
                 .iter()
                 .find(|n| matches!(n.role, Role::ConsumerGroup(_)))
-                .or_else(|| s.nodes.iter().rev().find(|n| matches!(n.role, Role::Service(_))))
+                .or_else(|| {
+                    s.nodes
+                        .iter()
+                        .rev()
+                        .find(|n| matches!(n.role, Role::Service(_)))
+                })
                 .map(|n| (n.id.clone(), matches!(n.role, Role::ConsumerGroup(_))))
         })
     });
     let broker = Memo::new(move |_| {
-        d.scenario.with(|s| s.nodes.iter().position(|n| matches!(n.role, Role::Broker(_))).map(|i| (i, s.nodes[i].id.clone())))
+        d.scenario.with(|s| {
+            s.nodes
+                .iter()
+                .position(|n| matches!(n.role, Role::Broker(_)))
+                .map(|i| (i, s.nodes[i].id.clone()))
+        })
     });
-    let broker_up = Memo::new(move |_| broker.get().is_none_or(|(i, _)| d.nodes.with(|v| v.get(i).is_none_or(|n| n.up))));
+    let broker_up = Memo::new(move |_| {
+        broker
+            .get()
+            .is_none_or(|(i, _)| d.nodes.with(|v| v.get(i).is_none_or(|n| n.up)))
+    });
     view! {
         <div class="fault-buttons" role="group" aria-label="Failures">
             <Show when=move || slow_target.get().is_some()>

@@ -245,18 +245,20 @@ impl Driver {
         if self.playing.get_untracked() && self.error.get_untracked().is_none() && dt > 0.0 {
             let speed = self.speed.get_untracked();
             let want = (dt * speed * NS_PER_MS as f64) as u64;
-            let (advanced, violation) = self.engine.try_update_value(|e| {
-                let start = e.now();
-                let target = start.after(want);
-                let t0 = perf_now();
-                while !e.run_until_bounded(target, EVENTS_PER_CHECK) {
-                    if perf_now() - t0 > FRAME_BUDGET_MS {
-                        break;
+            let (advanced, violation) = self
+                .engine
+                .try_update_value(|e| {
+                    let start = e.now();
+                    let target = start.after(want);
+                    let t0 = perf_now();
+                    while !e.run_until_bounded(target, EVENTS_PER_CHECK) {
+                        if perf_now() - t0 > FRAME_BUDGET_MS {
+                            break;
+                        }
                     }
-                }
-                (e.now().since(start), e.violation().map(str::to_owned))
-            })
-            .unwrap_or((0, None));
+                    (e.now().since(start), e.violation().map(str::to_owned))
+                })
+                .unwrap_or((0, None));
             if let Some(v) = violation {
                 self.fail(format!("The engine broke an invariant: {v}"));
             }
@@ -300,12 +302,20 @@ impl Driver {
         if let Some(s) = self.engine.with_value(|e| {
             let s = e.scenario();
             self.scenario
-                .with_untracked(|old| old.links.iter().zip(&s.links).any(|(a, b)| a.state != b.state))
+                .with_untracked(|old| {
+                    old.links
+                        .iter()
+                        .zip(&s.links)
+                        .any(|(a, b)| a.state != b.state)
+                })
                 .then(|| s.clone())
         }) {
             self.scenario.set(s);
         }
-        let outputs = self.engine.try_update_value(Engine::drain_outputs).unwrap_or_default();
+        let outputs = self
+            .engine
+            .try_update_value(Engine::drain_outputs)
+            .unwrap_or_default();
         if !outputs.is_empty() {
             self.note_outputs(&outputs);
             self.state.update_value(|st| {
@@ -317,7 +327,10 @@ impl Driver {
                 st.dirty = true;
             });
         }
-        let slow = force || self.state.with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
+        let slow = force
+            || self
+                .state
+                .with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
         if slow {
             self.state.update_value(|s| s.last_slow = ts);
             let stats = self.engine.with_value(|e| {
@@ -354,12 +367,17 @@ impl Driver {
         self.state.update_value(|s| {
             for f in &s.lost {
                 if !flights.iter().any(|g| g.id == f.id) {
-                    new_bursts.push(Burst { flight: *f, until_ms: ts + BURST_MS });
+                    new_bursts.push(Burst {
+                        flight: *f,
+                        until_ms: ts + BURST_MS,
+                    });
                 }
             }
             s.lost = flights.iter().filter(|f| f.lost).copied().collect();
         });
-        let expired = self.bursts.with_untracked(|b| b.iter().any(|x| x.until_ms <= ts));
+        let expired = self
+            .bursts
+            .with_untracked(|b| b.iter().any(|x| x.until_ms <= ts));
         if !new_bursts.is_empty() || expired {
             self.bursts.update(|b| {
                 b.retain(|x| x.until_ms > ts);
@@ -374,7 +392,9 @@ impl Driver {
             let sig = flights.iter().fold(total as u64, |h, f| {
                 (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
             });
-            let changed = self.state.try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
+            let changed = self
+                .state
+                .try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
             if changed == Some(true) {
                 self.flights.set(flights);
             }
@@ -403,14 +423,27 @@ impl Driver {
 
     fn note_outputs(self, outputs: &[Output]) {
         let names: Vec<String> = self.scenario.with_untracked(|s| {
-            s.nodes.iter().map(|n| if n.label.is_empty() { n.id.clone() } else { n.label.clone() }).collect()
+            s.nodes
+                .iter()
+                .map(|n| {
+                    if n.label.is_empty() {
+                        n.id.clone()
+                    } else {
+                        n.label.clone()
+                    }
+                })
+                .collect()
         });
         self.notices.update_value(|n| {
             for o in outputs {
                 let node = names.get(o.at.node as usize).cloned().unwrap_or_default();
                 match o.kind {
-                    OutputKind::Crashed => n.lines.push(format!("{node} instance {} crashed", o.at.inst + 1)),
-                    OutputKind::Restarted => n.lines.push(format!("{node} instance {} restarted", o.at.inst + 1)),
+                    OutputKind::Crashed => n
+                        .lines
+                        .push(format!("{node} instance {} crashed", o.at.inst + 1)),
+                    OutputKind::Restarted => n
+                        .lines
+                        .push(format!("{node} instance {} restarted", o.at.inst + 1)),
                     OutputKind::LinkCut => n.lines.push("a link was cut".into()),
                     OutputKind::LinkHealed => n.lines.push("a link was healed".into()),
                     OutputKind::DeadLettered => n.dead += 1,
@@ -439,7 +472,10 @@ impl Driver {
         self.engine.set_value(Engine::new(s.clone(), seed));
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
-            *st = LoopState { last_ts, ..Default::default() };
+            *st = LoopState {
+                last_ts,
+                ..Default::default()
+            };
         });
         self.notices.set_value(Notices::default());
         self.mode.set(name);
@@ -498,7 +534,10 @@ impl Driver {
 
     /// Injects a fault now.
     pub fn fault(self, f: Fault) -> Result<(), ScenarioError> {
-        let r = self.engine.try_update_value(|e| e.inject(Command::Fault(f))).unwrap_or(Ok(()));
+        let r = self
+            .engine
+            .try_update_value(|e| e.inject(Command::Fault(f)))
+            .unwrap_or(Ok(()));
         if let Err(e) = &r {
             self.flash(e.to_string());
         }
@@ -510,7 +549,10 @@ impl Driver {
     pub fn update(self, next: Scenario) -> Result<(), ScenarioError> {
         let r = self
             .engine
-            .try_update_value(|e| e.inject(Command::Update(Box::new(next))).map(|()| e.scenario().clone()))
+            .try_update_value(|e| {
+                e.inject(Command::Update(Box::new(next)))
+                    .map(|()| e.scenario().clone())
+            })
             .unwrap_or_else(|| Err(ScenarioError { errors: Vec::new() }));
         match r {
             Ok(s) => {

@@ -2,7 +2,7 @@
 //! hex bytes with the gRPC frame header marked, JSON, sizes).
 
 use super::driver::Driver;
-use super::topology::kind_label;
+use super::flights::kind_label;
 use crate::payload::{self, PayloadKind};
 use crate::scenario::Scenario;
 use crate::sim::journey::Step;
@@ -11,8 +11,14 @@ use leptos::prelude::*;
 
 /// Name of an endpoint: node label plus instance or box.
 pub fn endpoint_name(s: &Scenario, ep: Endpoint) -> String {
-    let Some(n) = s.nodes.get(ep.node as usize) else { return format!("node {}", ep.node) };
-    let label = if n.label.is_empty() { n.id.clone() } else { n.label.clone() };
+    let Some(n) = s.nodes.get(ep.node as usize) else {
+        return format!("node {}", ep.node);
+    };
+    let label = if n.label.is_empty() {
+        n.id.clone()
+    } else {
+        n.label.clone()
+    };
     match &n.role {
         crate::scenario::Role::Service(_) => format!("{label} R{}", ep.inst + 1),
         crate::scenario::Role::ConsumerGroup(_) => format!("{label} C{}", ep.inst + 1),
@@ -24,7 +30,9 @@ pub fn endpoint_name(s: &Scenario, ep: Endpoint) -> String {
                 .chain(b.logs.iter().map(|l| l.name.as_str()))
                 .chain(b.exchanges.iter().map(|e| e.name.as_str()))
                 .collect();
-            names.get(ep.inst as usize).map_or(label.clone(), |q| format!("{label}/{q}"))
+            names
+                .get(ep.inst as usize)
+                .map_or(label.clone(), |q| format!("{label}/{q}"))
         }
         _ => label,
     }
@@ -34,12 +42,26 @@ fn describe(s: &Scenario, step: &Step) -> String {
     let n = |ep: &Endpoint| endpoint_name(s, *ep);
     match step {
         Step::Created { at, key } => format!("created at {} (key {key})", n(at)),
-        Step::Sent { kind, from, to, bytes, .. } => format!("{} sent {} → {} ({bytes} B)", kind_label(*kind), n(from), n(to)),
+        Step::Sent {
+            kind,
+            from,
+            to,
+            bytes,
+            ..
+        } => format!(
+            "{} sent {} → {} ({bytes} B)",
+            kind_label(*kind),
+            n(from),
+            n(to)
+        ),
         Step::Queued { at } => format!("queued at {}", n(at)),
         Step::Delivered { at, attempt } => format!("delivered to {} (delivery {attempt})", n(at)),
         Step::Processed { at } => format!("processed at {}", n(at)),
         Step::Acked => "acknowledged".into(),
-        Step::Nacked { requeue } => format!("rejected ({})", if *requeue { "requeue" } else { "no requeue" }),
+        Step::Nacked { requeue } => format!(
+            "rejected ({})",
+            if *requeue { "requeue" } else { "no requeue" }
+        ),
         Step::Retried { attempt } => format!("retry: attempt {attempt}"),
         Step::Requeued => "back in the queue for redelivery".into(),
         Step::DeadLettered => "moved to the dead-letter queue".into(),
@@ -82,13 +104,20 @@ pub fn Inspector() -> impl IntoView {
                     Step::Created { key, .. } => Some(*key),
                     _ => None,
                 });
-                let steps: Vec<(f64, String)> = j.steps.iter().map(|(t, st)| (t.as_ms(), describe(s, st))).collect();
+                let steps: Vec<(f64, String)> = j
+                    .steps
+                    .iter()
+                    .map(|(t, st)| (t.as_ms(), describe(s, st)))
+                    .collect();
                 (steps, key.unwrap_or(0), j.truncated)
             })
         });
         let (pk, grpc) = payload_kind(sel.kind);
         let pv = payload::inspect(pk, sel.origin, key, grpc);
-        let bytes = pv.grpc_frame.clone().unwrap_or_else(|| pv.proto_bytes.clone());
+        let bytes = pv
+            .grpc_frame
+            .clone()
+            .unwrap_or_else(|| pv.proto_bytes.clone());
         let hex = bytes
             .iter()
             .enumerate()

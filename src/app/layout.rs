@@ -135,7 +135,12 @@ fn directed_edges(s: &Scenario) -> Vec<(usize, usize)> {
             Role::Client(c) => e.extend(idx(&c.target).map(|t| (i, t))),
             Role::Service(sv) => {
                 e.extend(sv.calls.as_deref().and_then(idx).map(|t| (i, t)));
-                e.extend(sv.publish.as_ref().and_then(|p| idx(&p.broker)).map(|t| (i, t)));
+                e.extend(
+                    sv.publish
+                        .as_ref()
+                        .and_then(|p| idx(&p.broker))
+                        .map(|t| (i, t)),
+                );
             }
             Role::Producer(p) => e.extend(idx(&p.publish.broker).map(|t| (i, t))),
             Role::ConsumerGroup(g) => e.extend(idx(&g.source.broker).map(|b| (b, i))),
@@ -194,7 +199,11 @@ impl Layout {
         }
         let several = comps.len() > 1;
         let node_w = if vertical { NODE_W_NARROW } else { NODE_W };
-        let mut nodes: Vec<NodeGeom> = s.nodes.iter().map(|node| Self::card(&node.role, node_w)).collect();
+        let mut nodes: Vec<NodeGeom> = s
+            .nodes
+            .iter()
+            .map(|node| Self::card(&node.role, node_w))
+            .collect();
         let mut bands = Vec::new();
         let mut cursor = MARGIN; // along the band stacking axis (y)
         let mut extent: f64 = 0.0; // across (x)
@@ -210,7 +219,11 @@ impl Layout {
                 .unwrap_or("Flow")
                 .to_string();
             let top = cursor + if several { BAND_TITLE } else { 0.0 };
-            bands.push(Band { y: cursor, x: MARGIN, title });
+            bands.push(Band {
+                y: cursor,
+                x: MARGIN,
+                title,
+            });
             let max_col = members.iter().map(|&i| col[i]).max().unwrap_or(0);
             // Size of each column: stacked extent and breadth.
             let mut col_len = vec![0.0f64; max_col + 1];
@@ -285,7 +298,12 @@ impl Layout {
         let mut y = HEAD_H;
         let mut inst = Vec::with_capacity(n);
         for _ in 0..n {
-            inst.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h });
+            inst.push(Rect {
+                x: PAD,
+                y,
+                w: node_w - 2.0 * PAD,
+                h,
+            });
             y += h + gap;
         }
         let mut boxes = Vec::new();
@@ -293,21 +311,47 @@ impl Layout {
         if let Role::Broker(b) = role {
             y += 4.0;
             for _ in &b.queues {
-                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h: QUEUE_H });
+                boxes.push(Rect {
+                    x: PAD,
+                    y,
+                    w: node_w - 2.0 * PAD,
+                    h: QUEUE_H,
+                });
                 y += QUEUE_H + 4.0;
             }
             for l in &b.logs {
                 part_h = if l.partitions > 16 { 6.0 } else { 14.0 };
                 let h = LOG_HEAD_H + part_h * l.partitions as f64 + 4.0;
-                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h });
+                boxes.push(Rect {
+                    x: PAD,
+                    y,
+                    w: node_w - 2.0 * PAD,
+                    h,
+                });
                 y += h + 4.0;
             }
             for _ in &b.exchanges {
-                boxes.push(Rect { x: PAD, y, w: node_w - 2.0 * PAD, h: EXCHANGE_H });
+                boxes.push(Rect {
+                    x: PAD,
+                    y,
+                    w: node_w - 2.0 * PAD,
+                    h: EXCHANGE_H,
+                });
                 y += EXCHANGE_H + 4.0;
             }
         }
-        NodeGeom { rect: Rect { x: 0.0, y: 0.0, w: node_w, h: y + PAD - 3.0 }, col: 0, inst, boxes, part_h }
+        NodeGeom {
+            rect: Rect {
+                x: 0.0,
+                y: 0.0,
+                w: node_w,
+                h: y + PAD - 3.0,
+            },
+            col: 0,
+            inst,
+            boxes,
+            part_h,
+        }
     }
 
     fn edge_points(a: &Rect, b: &Rect, vertical: bool) -> ((f64, f64), (f64, f64)) {
@@ -327,7 +371,10 @@ impl Layout {
 
     /// The point where a message leaves or enters `ep`, on the side facing `other`.
     pub fn anchor(&self, ep: Endpoint, other: Endpoint) -> (f64, f64) {
-        let (Some(g), Some(o)) = (self.nodes.get(ep.node as usize), self.nodes.get(other.node as usize)) else {
+        let (Some(g), Some(o)) = (
+            self.nodes.get(ep.node as usize),
+            self.nodes.get(other.node as usize),
+        ) else {
             return (0.0, 0.0);
         };
         let r = g.rect;
@@ -336,7 +383,11 @@ impl Layout {
         } else {
             g.inst.get(ep.inst as usize)
         };
-        let forward = if self.vertical { o.rect.y >= r.y } else { o.rect.x >= r.x };
+        let forward = if self.vertical {
+            o.rect.y >= r.y
+        } else {
+            o.rect.x >= r.x
+        };
         match row {
             Some(row) if !self.vertical => {
                 let x = if forward { r.x + r.w } else { r.x };

@@ -54,7 +54,10 @@ pub fn EventLog() -> impl IntoView {
         let n: Option<u16> = nf.parse().ok();
         d.log.with(|l| {
             l.iter()
-                .filter(|r| n.is_none_or(|n| r.out.at.node == n) && (kf.is_empty() || r.out.kind.as_str() == kf))
+                .filter(|r| {
+                    n.is_none_or(|n| r.out.at.node == n)
+                        && (kf.is_empty() || r.out.kind.as_str() == kf)
+                })
                 .copied()
                 .collect::<Vec<_>>()
         })
@@ -104,9 +107,18 @@ fn Row(
     let d = expect_context::<Driver>();
     let o = row.out;
     let place = d.scenario.with_untracked(|s| endpoint_name(s, o.at));
-    let text = format!("{:>10.3} ms  {}  {}", o.t.as_ms(), o.kind.as_str().replace('_', " "), place);
+    let text = format!(
+        "{:>10.3} ms  {}  {}",
+        o.t.as_ms(),
+        o.kind.as_str().replace('_', " "),
+        place
+    );
     let msg = (o.origin != 0).then(|| format!("#{}", o.origin));
-    let class = if bad(o.kind) { "log-row bad" } else { "log-row" };
+    let class = if bad(o.kind) {
+        "log-row bad"
+    } else {
+        "log-row"
+    };
     let inner = view! {
         <span class="t">{format!("{:.3} ms", o.t.as_ms())}</span>
         <span class="k">{o.kind.as_str().replace('_', " ")}</span>

@@ -18,14 +18,15 @@ fn ms(v: f64) -> String {
 #[component]
 pub fn Metrics() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let counter = move |name: &'static str, label: &'static str, help: &'static str, f: fn(&Stats) -> u64| {
-        view! {
-            <div class="counter" title=help>
-                <dt>{label}</dt>
-                <dd data-counter=name>{move || d.stats.with(f)}</dd>
-            </div>
-        }
-    };
+    let counter =
+        move |name: &'static str, label: &'static str, help: &'static str, f: fn(&Stats) -> u64| {
+            view! {
+                <div class="counter" title=help>
+                    <dt>{label}</dt>
+                    <dd data-counter=name>{move || d.stats.with(f)}</dd>
+                </div>
+            }
+        };
     let status = |code: StatusCode| {
         view! {
             <div class="counter" class:error-code=code != StatusCode::Ok title=format!("Calls that ended with {}", code.as_str())>
@@ -35,29 +36,76 @@ pub fn Metrics() -> impl IntoView {
         }
     };
     let series = move |f: fn(&crate::sim::SeriesPoint) -> f64| {
-        move || d.stats.with(|s| s.series.iter().map(|p| (p.t_ms / 1000.0, f(p))).collect::<Vec<_>>())
+        move || {
+            d.stats.with(|s| {
+                s.series
+                    .iter()
+                    .map(|p| (p.t_ms / 1000.0, f(p)))
+                    .collect::<Vec<_>>()
+            })
+        }
     };
     let (thr, err) = (series(|p| p.throughput), series(|p| p.errors));
     let throughput = Signal::derive(move || {
         vec![
-            Line { name: "done/s", class: "s1", points: thr() },
-            Line { name: "errors+lost/s", class: "s3", points: err() },
+            Line {
+                name: "done/s",
+                class: "s1",
+                points: thr(),
+            },
+            Line {
+                name: "errors+lost/s",
+                class: "s3",
+                points: err(),
+            },
         ]
     });
-    let (p50, p90, p99) = (series(|p| p.p50_ms), series(|p| p.p90_ms), series(|p| p.p99_ms));
+    let (p50, p90, p99) = (
+        series(|p| p.p50_ms),
+        series(|p| p.p90_ms),
+        series(|p| p.p99_ms),
+    );
     let latency = Signal::derive(move || {
         vec![
-            Line { name: "p50", class: "s1", points: p50() },
-            Line { name: "p90", class: "s2", points: p90() },
-            Line { name: "p99", class: "s3", points: p99() },
+            Line {
+                name: "p50",
+                class: "s1",
+                points: p50(),
+            },
+            Line {
+                name: "p90",
+                class: "s2",
+                points: p90(),
+            },
+            Line {
+                name: "p99",
+                class: "s3",
+                points: p99(),
+            },
         ]
     });
-    let (depth, lag, infl) = (series(|p| p.queue_depth as f64), series(|p| p.lag as f64), series(|p| p.in_flight as f64));
+    let (depth, lag, infl) = (
+        series(|p| p.queue_depth as f64),
+        series(|p| p.lag as f64),
+        series(|p| p.in_flight as f64),
+    );
     let backlog = Signal::derive(move || {
         vec![
-            Line { name: "queue depth", class: "s1", points: depth() },
-            Line { name: "log lag", class: "s2", points: lag() },
-            Line { name: "in flight", class: "s4", points: infl() },
+            Line {
+                name: "queue depth",
+                class: "s1",
+                points: depth(),
+            },
+            Line {
+                name: "log lag",
+                class: "s2",
+                points: lag(),
+            },
+            Line {
+                name: "in flight",
+                class: "s4",
+                points: infl(),
+            },
         ]
     });
     view! {
@@ -90,7 +138,12 @@ pub fn Metrics() -> impl IntoView {
 fn LatencyTable() -> impl IntoView {
     let d = expect_context::<Driver>();
     let rows = move || {
-        let names = d.scenario.with(|s| s.nodes.iter().map(|n| (label(s, n), n.role.as_str())).collect::<Vec<_>>());
+        let names = d.scenario.with(|s| {
+            s.nodes
+                .iter()
+                .map(|n| (label(s, n), n.role.as_str()))
+                .collect::<Vec<_>>()
+        });
         d.stats.with(|st| {
             st.latency
                 .iter()
@@ -124,7 +177,11 @@ fn LatencyTable() -> impl IntoView {
 }
 
 fn label(_: &Scenario, n: &crate::scenario::Node) -> String {
-    if n.label.is_empty() { n.id.clone() } else { n.label.clone() }
+    if n.label.is_empty() {
+        n.id.clone()
+    } else {
+        n.label.clone()
+    }
 }
 
 /// gRPC versus broker, for scenarios that run both side by side.
@@ -133,10 +190,23 @@ fn Comparison() -> impl IntoView {
     let d = expect_context::<Driver>();
     let sides = Memo::new(move |_| {
         d.scenario.with(|s| {
-            let client = s.nodes.iter().position(|n| matches!(n.role, Role::Client(_)))?;
-            let producer = s.nodes.iter().position(|n| matches!(n.role, Role::Producer(_)))?;
-            let group = s.nodes.iter().position(|n| matches!(n.role, Role::ConsumerGroup(_)))?;
-            let rtt = s.links.iter().find(|l| l.a == s.nodes[producer].id || l.b == s.nodes[producer].id).map_or(0.0, |l| 2.0 * l.latency_ms);
+            let client = s
+                .nodes
+                .iter()
+                .position(|n| matches!(n.role, Role::Client(_)))?;
+            let producer = s
+                .nodes
+                .iter()
+                .position(|n| matches!(n.role, Role::Producer(_)))?;
+            let group = s
+                .nodes
+                .iter()
+                .position(|n| matches!(n.role, Role::ConsumerGroup(_)))?;
+            let rtt = s
+                .links
+                .iter()
+                .find(|l| l.a == s.nodes[producer].id || l.b == s.nodes[producer].id)
+                .map_or(0.0, |l| 2.0 * l.latency_ms);
             let service = match &s.nodes[client].role {
                 Role::Client(cl) => s.node_idx(&cl.target).unwrap_or(client),
                 _ => client,

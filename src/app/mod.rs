@@ -1,7 +1,7 @@
 //! The Leptos playground: a thin picture of the engine.
 //!
 //! - [`driver`]: owns the engine, runs the animation loop, publishes signals.
-//! - [`topology`] (+ [`layout`]): the animated SVG picture; click to inject faults.
+//! - [`topology`] (+ [`layout`], [`flights`]): the animated SVG picture; click to inject faults.
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
@@ -10,6 +10,7 @@ mod a11y;
 mod charts;
 mod controls;
 mod driver;
+mod flights;
 mod inspector;
 mod layout;
 mod log;
@@ -27,7 +28,11 @@ use leptos::prelude::*;
 pub(crate) fn remember(mode: &str, seed: u64) {
     panic::remember(mode, seed);
     if let Ok(h) = window().history() {
-        let _ = h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&format!("?mode={mode}&seed={seed}")));
+        let _ = h.replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("?mode={mode}&seed={seed}")),
+        );
     }
 }
 
@@ -38,7 +43,9 @@ fn from_url() -> (String, u64, Option<f64>) {
     let get = |k: &str| q.as_ref().and_then(|q| q.get(k));
     let mode = get("mode").unwrap_or_else(|| "request-response".into());
     let seed = get("seed").and_then(|s| s.parse().ok()).unwrap_or(42);
-    let speed = get("speed").and_then(|s| s.parse::<f64>().ok()).filter(|s| (0.1..=100.0).contains(s));
+    let speed = get("speed")
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| (0.1..=100.0).contains(s));
     (mode, seed, speed)
 }
 

@@ -11,7 +11,10 @@ static INSTALL: Once = Once::new();
 /// Records the run the error box should name.
 pub fn remember(mode: &str, seed: u64) {
     SEED.store(seed, Ordering::Relaxed);
-    let idx = crate::scenario::PRESETS.iter().position(|p| p.name == mode).unwrap_or(0);
+    let idx = crate::scenario::PRESETS
+        .iter()
+        .position(|p| p.name == mode)
+        .unwrap_or(0);
     MODE.store(idx, Ordering::Relaxed);
 }
 
@@ -27,10 +30,16 @@ pub fn install() {
 
 fn show(msg: &str) {
     let seed = SEED.load(Ordering::Relaxed);
-    let mode = crate::scenario::PRESETS.get(MODE.load(Ordering::Relaxed)).map_or("request-response", |p| p.name);
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let mode = crate::scenario::PRESETS
+        .get(MODE.load(Ordering::Relaxed))
+        .map_or("request-response", |p| p.name);
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = doc.body() else { return };
-    let Ok(div) = doc.create_element("div") else { return };
+    let Ok(div) = doc.create_element("div") else {
+        return;
+    };
     div.set_class_name("fatal");
     let _ = div.set_attribute("role", "alert");
     let _ = div.set_attribute("data-testid", "fatal");

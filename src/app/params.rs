@@ -75,7 +75,16 @@ struct Spec {
 fn spec(p: Param, s: &Scenario) -> Spec {
     use Param::*;
     let role = |i: usize| s.nodes.get(i).map_or("client", |n| n.role.as_str());
-    let num = |label: &str, unit, min, max, step, help, path: String| Spec { label: label.to_string(), unit, min, max, step, help, path, kind: Kind::Number };
+    let num = |label: &str, unit, min, max, step, help, path: String| Spec {
+        label: label.to_string(),
+        unit,
+        min,
+        max,
+        step,
+        help,
+        path,
+        kind: Kind::Number,
+    };
     match p {
         LinkLatency(l) => num("Latency", "ms", 0.0, 10_000.0, 1.0, "Base one-way delay of the link.", format!("links[{l}].latency_ms")),
         LinkJitter(l) => num("Jitter", "ms", 0.0, 10_000.0, 1.0, "Extra random delay, uniform from 0 up to this value (order kept per direction).", format!("links[{l}].jitter")),
@@ -102,7 +111,9 @@ fn spec(p: Param, s: &Scenario) -> Spec {
 
 fn broker_box(s: &Scenario, i: usize, k: usize, queue: bool) -> String {
     match s.nodes.get(i).map(|n| &n.role) {
-        Some(Role::Broker(b)) if queue => b.queues.get(k).map(|q| q.name.clone()).unwrap_or_default(),
+        Some(Role::Broker(b)) if queue => {
+            b.queues.get(k).map(|q| q.name.clone()).unwrap_or_default()
+        }
         Some(Role::Broker(b)) => b.logs.get(k).map(|q| q.name.clone()).unwrap_or_default(),
         _ => String::new(),
     }
@@ -135,8 +146,12 @@ fn get(p: Param, s: &Scenario) -> f64 {
             _ => 0.0,
         },
         (Deadline(_), Some(Role::Client(c))) => c.deadline_ms.unwrap_or(0.0),
-        (MaxAttempts(_), Some(Role::Client(c))) => c.retry.as_ref().map_or(1.0, |r| r.max_attempts as f64),
-        (Backoff(_), Some(Role::Client(c))) => c.retry.as_ref().map_or(0.0, |r| r.initial_backoff_ms),
+        (MaxAttempts(_), Some(Role::Client(c))) => {
+            c.retry.as_ref().map_or(1.0, |r| r.max_attempts as f64)
+        }
+        (Backoff(_), Some(Role::Client(c))) => {
+            c.retry.as_ref().map_or(0.0, |r| r.initial_backoff_ms)
+        }
         (Replicas(_), Some(Role::Service(v))) => v.replicas as f64,
         (Workers(_), Some(Role::Service(v))) => v.workers as f64,
         (ServiceTime(_), Some(Role::Service(v))) => v.service_time.mean_ms(),
@@ -144,8 +159,12 @@ fn get(p: Param, s: &Scenario) -> f64 {
         (Processing(_), Some(Role::ConsumerGroup(g))) => g.processing.mean_ms(),
         (Prefetch(_), Some(Role::ConsumerGroup(g))) => g.prefetch as f64,
         (Ack(_), Some(Role::ConsumerGroup(g))) => b(g.ack == AckMode::Manual),
-        (Partitions(_, l), Some(Role::Broker(br))) => br.logs.get(l).map_or(0.0, |x| x.partitions as f64),
-        (QueueDurable(_, q), Some(Role::Broker(br))) => b(br.queues.get(q).is_some_and(|x| x.durable)),
+        (Partitions(_, l), Some(Role::Broker(br))) => {
+            br.logs.get(l).map_or(0.0, |x| x.partitions as f64)
+        }
+        (QueueDurable(_, q), Some(Role::Broker(br))) => {
+            b(br.queues.get(q).is_some_and(|x| x.durable))
+        }
         (LogDurable(_, l), Some(Role::Broker(br))) => b(br.logs.get(l).is_some_and(|x| x.durable)),
         (Persistent(_), Some(Role::Producer(pr))) => b(pr.persistent),
         _ => 0.0,
@@ -156,9 +175,22 @@ fn p_node(p: Param) -> Option<usize> {
     use Param::*;
     match p {
         LinkLatency(_) | LinkJitter(_) | LinkLoss(_) | LinkBandwidth(_) => None,
-        Rate(i) | Concurrency(i) | Deadline(i) | MaxAttempts(i) | Backoff(i) | Replicas(i) | Workers(i)
-        | ServiceTime(i) | Count(i) | Processing(i) | Prefetch(i) | Ack(i) | Partitions(i, _)
-        | QueueDurable(i, _) | LogDurable(i, _) | Persistent(i) => Some(i),
+        Rate(i)
+        | Concurrency(i)
+        | Deadline(i)
+        | MaxAttempts(i)
+        | Backoff(i)
+        | Replicas(i)
+        | Workers(i)
+        | ServiceTime(i)
+        | Count(i)
+        | Processing(i)
+        | Prefetch(i)
+        | Ack(i)
+        | Partitions(i, _)
+        | QueueDurable(i, _)
+        | LogDurable(i, _)
+        | Persistent(i) => Some(i),
     }
 }
 
@@ -180,13 +212,23 @@ fn set(p: Param, s: &mut Scenario, v: f64) {
     } {
         match p {
             LinkLatency(_) => l.latency_ms = v,
-            LinkJitter(_) => l.jitter = (v > 0.0).then_some(Dist::Uniform { min_ms: 0.0, max_ms: v }),
+            LinkJitter(_) => {
+                l.jitter = (v > 0.0).then_some(Dist::Uniform {
+                    min_ms: 0.0,
+                    max_ms: v,
+                })
+            }
             LinkLoss(_) => l.loss = v / 100.0,
             _ => l.bandwidth_mbps = (v > 0.0).then_some(v),
         }
         return;
     }
-    let Some(role) = p_node(p).and_then(|i| s.nodes.get_mut(i)).map(|n| &mut n.role) else { return };
+    let Some(role) = p_node(p)
+        .and_then(|i| s.nodes.get_mut(i))
+        .map(|n| &mut n.role)
+    else {
+        return;
+    };
     match (p, role) {
         (Rate(_), Role::Client(c)) => set_rate(&mut c.workload, v),
         (Rate(_), Role::Producer(pr)) => set_rate(&mut pr.workload, v),
@@ -208,7 +250,13 @@ fn set(p: Param, s: &mut Scenario, v: f64) {
         (Count(_), Role::ConsumerGroup(g)) => g.count = u(v),
         (Processing(_), Role::ConsumerGroup(g)) => g.processing = rescale(&g.processing, v),
         (Prefetch(_), Role::ConsumerGroup(g)) => g.prefetch = u(v),
-        (Ack(_), Role::ConsumerGroup(g)) => g.ack = if v > 0.5 { AckMode::Manual } else { AckMode::Auto },
+        (Ack(_), Role::ConsumerGroup(g)) => {
+            g.ack = if v > 0.5 {
+                AckMode::Manual
+            } else {
+                AckMode::Auto
+            }
+        }
         (Partitions(_, l), Role::Broker(b)) => {
             if let Some(x) = b.logs.get_mut(l) {
                 x.partitions = u(v);
@@ -252,7 +300,11 @@ fn node_params(s: &Scenario, i: usize) -> Vec<Param> {
     use Param::*;
     match &s.nodes[i].role {
         Role::Client(c) => {
-            let load = if matches!(c.workload, Workload::ClosedLoop { .. }) { Concurrency(i) } else { Rate(i) };
+            let load = if matches!(c.workload, Workload::ClosedLoop { .. }) {
+                Concurrency(i)
+            } else {
+                Rate(i)
+            };
             vec![load, Deadline(i), MaxAttempts(i), Backoff(i)]
         }
         Role::Producer(_) => vec![Rate(i), Persistent(i)],
@@ -290,14 +342,29 @@ pub fn Params() -> impl IntoView {
         errors.set(HashMap::new());
         d.scenario.with_untracked(|s| {
             let nodes = s.nodes.iter().enumerate().map(|(i, n)| {
-                let label = if n.label.is_empty() { n.id.clone() } else { n.label.clone() };
-                (format!("{label} · {}", n.role.as_str().replace('_', " ")), node_params(s, i))
+                let label = if n.label.is_empty() {
+                    n.id.clone()
+                } else {
+                    n.label.clone()
+                };
+                (
+                    format!("{label} · {}", n.role.as_str().replace('_', " ")),
+                    node_params(s, i),
+                )
             });
             let links = s.links.iter().enumerate().map(|(l, k)| {
-                let p = vec![Param::LinkLatency(l), Param::LinkJitter(l), Param::LinkLoss(l), Param::LinkBandwidth(l)];
+                let p = vec![
+                    Param::LinkLatency(l),
+                    Param::LinkJitter(l),
+                    Param::LinkLoss(l),
+                    Param::LinkBandwidth(l),
+                ];
                 (format!("Link {} ↔ {}", k.a, k.b), p)
             });
-            nodes.chain(links).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()
+            nodes
+                .chain(links)
+                .filter(|(_, p)| !p.is_empty())
+                .collect::<Vec<_>>()
         })
     };
     view! {
@@ -350,7 +417,13 @@ fn Field(
                 let msgs = e
                     .errors
                     .iter()
-                    .map(|fe| if fe.path.starts_with(&path) { fe.message.clone() } else { fe.to_string() })
+                    .map(|fe| {
+                        if fe.path.starts_with(&path) {
+                            fe.message.clone()
+                        } else {
+                            fe.to_string()
+                        }
+                    })
                     .collect();
                 errors.update(|m| {
                     m.insert(p, msgs);

@@ -1,17 +1,22 @@
 //! The animated SVG topology: node cards with their instances and broker boxes, links,
 //! and messages as dots moving along them at the current virtual time.
 
-use super::driver::{Bundle, Burst, Driver, DRAW_CAP};
+use super::driver::{Driver, DRAW_CAP};
+use super::flights::{kind_label, shape, BundleBadge, BurstMark, Dot};
 use super::layout::{instance_count, Layout, LinkGeom, Rect, LOG_HEAD_H, NODE_W};
 use crate::scenario::{Fault, LinkState, Role};
-use crate::sim::{BoxView, Flight, InstanceView, MsgKind, LOSS_POINT};
+use crate::sim::{BoxView, InstanceView, MsgKind};
 use leptos::prelude::*;
 
 /// Width below which the flow is drawn top to bottom.
 const NARROW_PX: f64 = 640.0;
 
 fn is_narrow() -> bool {
-    window().inner_width().ok().and_then(|w| w.as_f64()).is_some_and(|w| w < NARROW_PX)
+    window()
+        .inner_width()
+        .ok()
+        .and_then(|w| w.as_f64())
+        .is_some_and(|w| w < NARROW_PX)
 }
 
 /// What an instance of a role is called.
@@ -22,34 +27,6 @@ pub fn instance_noun(role: &str) -> &'static str {
         "broker" => "broker",
         "producer" => "producer",
         _ => "client",
-    }
-}
-
-/// The drawn shape of a message kind (colour comes from CSS).
-pub fn shape(kind: MsgKind) -> AnyView {
-    match kind {
-        MsgKind::Request => view! { <circle class="shape" r="5"></circle> }.into_any(),
-        MsgKind::Retry => view! {
-            <circle class="shape" r="4"></circle>
-            <circle class="ring" r="7.5"></circle>
-        }
-        .into_any(),
-        MsgKind::Response => view! { <rect class="shape" x="-4.5" y="-4.5" width="9" height="9"></rect> }.into_any(),
-        MsgKind::Error => view! { <path class="shape" d="M0,-6.5 L6,4.5 L-6,4.5 Z"></path> }.into_any(),
-        MsgKind::Event => view! { <path class="shape" d="M0,-6.5 L6.5,0 L0,6.5 L-6.5,0 Z"></path> }.into_any(),
-        MsgKind::Ack => view! { <path class="tick" d="M-4.5,0 L-1.5,3.5 L4.5,-4"></path> }.into_any(),
-    }
-}
-
-/// Human name of a message kind.
-pub fn kind_label(kind: MsgKind) -> &'static str {
-    match kind {
-        MsgKind::Request => "request",
-        MsgKind::Retry => "retry",
-        MsgKind::Response => "response",
-        MsgKind::Error => "error",
-        MsgKind::Event => "event",
-        MsgKind::Ack => "ack / confirm",
     }
 }
 
@@ -177,15 +154,44 @@ fn LinkLine(
 ) -> impl IntoView {
     let d = expect_context::<Driver>();
     let idx = link.idx;
-    let cut = Memo::new(move |_| d.scenario.with(|s| s.links.get(idx).is_some_and(|l| l.state == LinkState::Cut)));
+    let cut = Memo::new(move |_| {
+        d.scenario
+            .with(|s| s.links.get(idx).is_some_and(|l| l.state == LinkState::Cut))
+    });
     let names = d.scenario.with_untracked(|s| {
         let l = &s.links[idx];
-        let name = |id: &str| s.nodes.iter().find(|n| n.id == id).map(|n| if n.label.is_empty() { n.id.clone() } else { n.label.clone() }).unwrap_or_default();
-        (l.a.clone(), l.b.clone(), format!("{} – {}", name(&l.a), name(&l.b)))
+        let name = |id: &str| {
+            s.nodes
+                .iter()
+                .find(|n| n.id == id)
+                .map(|n| {
+                    if n.label.is_empty() {
+                        n.id.clone()
+                    } else {
+                        n.label.clone()
+                    }
+                })
+                .unwrap_or_default()
+        };
+        (
+            l.a.clone(),
+            l.b.clone(),
+            format!("{} – {}", name(&l.a), name(&l.b)),
+        )
     });
     let (a, b, title) = names;
     let toggle = move || {
-        let f = if cut.get_untracked() { Fault::Heal { a: a.clone(), b: b.clone() } } else { Fault::Cut { a: a.clone(), b: b.clone() } };
+        let f = if cut.get_untracked() {
+            Fault::Heal {
+                a: a.clone(),
+                b: b.clone(),
+            }
+        } else {
+            Fault::Cut {
+                a: a.clone(),
+                b: b.clone(),
+            }
+        };
         let _ = d.fault(f);
     };
     let toggle2 = toggle.clone();
@@ -195,7 +201,14 @@ fn LinkLine(
     let (nx, ny) = (-(y2 - y1) / len * 8.0, (x2 - x1) / len * 8.0);
     let hit = format!(
         "M{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} L{:.1},{:.1} Z",
-        x1 + nx, y1 + ny, x2 + nx, y2 + ny, x2 - nx, y2 - ny, x1 - nx, y1 - ny
+        x1 + nx,
+        y1 + ny,
+        x2 + nx,
+        y2 + ny,
+        x2 - nx,
+        y2 - ny,
+        x1 - nx,
+        y1 - ny
     );
     view! {
         <g
@@ -230,8 +243,17 @@ fn NodeCard(
     let layout = expect_context::<Memo<Layout>>();
     let (id, label, role, per_instance) = d.scenario.with_untracked(|s| {
         let n = &s.nodes[idx];
-        let label = if n.label.is_empty() { n.id.clone() } else { n.label.clone() };
-        (n.id.clone(), label, n.role.as_str(), matches!(n.role, Role::Service(_) | Role::ConsumerGroup(_)))
+        let label = if n.label.is_empty() {
+            n.id.clone()
+        } else {
+            n.label.clone()
+        };
+        (
+            n.id.clone(),
+            label,
+            n.role.as_str(),
+            matches!(n.role, Role::Service(_) | Role::ConsumerGroup(_)),
+        )
     });
     let geom = layout.with_untracked(|l| l.nodes[idx].clone());
     let Rect { x, y, w, h } = geom.rect;
@@ -274,14 +296,22 @@ fn instance_detail(role: &str, v: &InstanceView) -> String {
     }
     match role {
         "service" => {
-            let mut s = if v.busy > 0 { format!("busy {}", v.busy) } else { "idle".into() };
+            let mut s = if v.busy > 0 {
+                format!("busy {}", v.busy)
+            } else {
+                "idle".into()
+            };
             if v.waiting > 0 {
                 s += &format!(" · {} waiting", v.waiting);
             }
             s
         }
         "consumer_group" => {
-            let mut s = if v.busy > 0 { "busy".to_string() } else { "idle".into() };
+            let mut s = if v.busy > 0 {
+                "busy".to_string()
+            } else {
+                "idle".into()
+            };
             if v.outstanding > 0 {
                 s += &format!(" · {} unacked", v.outstanding);
             }
@@ -291,7 +321,11 @@ fn instance_detail(role: &str, v: &InstanceView) -> String {
             }
             s
         }
-        "client" => format!("{} open call{}", v.outstanding, if v.outstanding == 1 { "" } else { "s" }),
+        "client" => format!(
+            "{} open call{}",
+            v.outstanding,
+            if v.outstanding == 1 { "" } else { "s" }
+        ),
         "producer" => {
             if v.outstanding > 0 {
                 format!("{} unconfirmed", v.outstanding)
@@ -322,20 +356,38 @@ fn InstanceRow(
     per_instance: bool,
 ) -> impl IntoView {
     let d = expect_context::<Driver>();
-    let v = Memo::new(move |_| d.nodes.with(|n| n.get(node).and_then(|n| n.instances.get(inst).cloned()).unwrap_or_default()));
+    let v = Memo::new(move |_| {
+        d.nodes.with(|n| {
+            n.get(node)
+                .and_then(|n| n.instances.get(inst).cloned())
+                .unwrap_or_default()
+        })
+    });
     let noun = instance_noun(role);
-    let name = if per_instance { format!("{label} {noun} {}", inst + 1) } else { label.clone() };
+    let name = if per_instance {
+        format!("{label} {noun} {}", inst + 1)
+    } else {
+        label.clone()
+    };
     let id_attr = node_id.clone();
     let toggle = move || {
         let instance = per_instance.then_some(inst as u32);
         let node = node_id.clone();
-        let f = if v.get_untracked().up { Fault::Crash { node, instance } } else { Fault::Restart { node, instance } };
+        let f = if v.get_untracked().up {
+            Fault::Crash { node, instance }
+        } else {
+            Fault::Restart { node, instance }
+        };
         let _ = d.fault(f);
     };
     let toggle2 = toggle.clone();
     let Rect { x, y, w, h } = rect;
     let text = h >= 14.0;
-    let short = if per_instance { format!("{}{}", if role == "service" { "R" } else { "C" }, inst + 1) } else { String::new() };
+    let short = if per_instance {
+        format!("{}{}", if role == "service" { "R" } else { "C" }, inst + 1)
+    } else {
+        String::new()
+    };
     view! {
         <g
             class="inst"
@@ -391,7 +443,13 @@ fn BrokerBox(
     part_h: f64,
 ) -> impl IntoView {
     let d = expect_context::<Driver>();
-    let v = Memo::new(move |_| d.nodes.with(|n| n.get(node).and_then(|n| n.boxes.get(b).cloned()).unwrap_or_default()));
+    let v = Memo::new(move |_| {
+        d.nodes.with(|n| {
+            n.get(node)
+                .and_then(|n| n.boxes.get(b).cloned())
+                .unwrap_or_default()
+        })
+    });
     let Rect { x, y, w, h } = rect;
     let kind = v.with_untracked(|v| v.kind);
     let body = move || -> AnyView {
@@ -455,88 +513,3 @@ fn BrokerBox(
         </g>
     }
 }
-
-/// Fraction of the way a message has travelled at `now` (reduced motion: 0 or the end).
-fn progress(f: &Flight, now: u64, reduced: bool) -> f64 {
-    let span = f.arrive.0.saturating_sub(f.sent.0).max(1) as f64;
-    let t = (now.saturating_sub(f.sent.0) as f64 / span).clamp(0.0, 1.0);
-    let t = if reduced { if t < 0.5 { 0.0 } else { 1.0 } } else { t };
-    if f.lost { t * LOSS_POINT } else { t }
-}
-
-/// One message in flight; click to inspect it.
-#[component]
-fn Dot(
-    /// The message.
-    flight: Flight,
-) -> impl IntoView {
-    let d = expect_context::<Driver>();
-    let layout = expect_context::<Memo<Layout>>();
-    let kind = flight.kind.as_str();
-    let transform = move || {
-        let now = d.now.get().0;
-        let p = progress(&flight, now, d.reduced_motion.get());
-        let (x, y) = layout.with(|l| l.along(flight.from, flight.to, p));
-        format!("translate({x:.1} {y:.1})")
-    };
-    view! {
-        <g
-            class=format!("flight k-{kind}")
-            class:redelivered=flight.redelivered
-            class:lost=flight.lost
-            data-flight=flight.id
-            data-origin=flight.origin
-            data-kind=kind
-            transform=transform
-            on:click=move |_| d.select(flight.origin, flight.kind, flight.id)
-        >
-            <circle class="hit" r="10"></circle>
-            {shape(flight.kind)}
-        </g>
-    }
-}
-
-/// A lost message bursting where it vanished.
-#[component]
-fn BurstMark(
-    /// The burst.
-    burst: Burst,
-) -> impl IntoView {
-    let layout = expect_context::<Memo<Layout>>();
-    let f = burst.flight;
-    let (x, y) = layout.with_untracked(|l| l.along(f.from, f.to, LOSS_POINT));
-    view! {
-        <g class="burst" transform=format!("translate({x:.1} {y:.1})") data-burst=f.id>
-            <g class="burst-anim">
-                <circle r="9"></circle>
-                <path d="M-5,-5 L5,5 M5,-5 L-5,5"></path>
-            </g>
-        </g>
-    }
-}
-
-/// A counted bundle of messages on one link.
-#[component]
-fn BundleBadge(
-    /// The bundle.
-    bundle: Bundle,
-) -> impl IntoView {
-    let layout = expect_context::<Memo<Layout>>();
-    let pos = move || {
-        layout.with(|l| {
-            l.links
-                .iter()
-                .find(|g| (g.a.min(g.b), g.a.max(g.b)) == (bundle.a as usize, bundle.b as usize))
-                .map_or((0.0, 0.0), |g| ((g.p1.0 + g.p2.0) / 2.0, (g.p1.1 + g.p2.1) / 2.0))
-        })
-    };
-    let label = format!("×{}", bundle.count);
-    let w = 14.0 + 7.0 * label.chars().count() as f64;
-    view! {
-        <g class="bundle" data-bundle=bundle.count transform=move || { let (x, y) = pos(); format!("translate({x:.1} {y:.1})") }>
-            <rect x=-w / 2.0 y="-10" width=w height="20" rx="10"></rect>
-            <text y="4">{label}</text>
-        </g>
-    }
-}
-

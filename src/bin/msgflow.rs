@@ -44,7 +44,9 @@ fn parse_duration(s: &str) -> Result<SimTime, String> {
     } else {
         (s, 1000.0)
     };
-    let v: f64 = num.parse().map_err(|_| format!("--duration: `{s}` is not a duration like 60s, 1500ms or 2m"))?;
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("--duration: `{s}` is not a duration like 60s, 1500ms or 2m"))?;
     let ms = v * scale;
     if !(ms.is_finite() && ms > 0.0 && ms <= msgflow::scenario::limits::MAX_TIME_MS) {
         return Err(format!(
@@ -66,7 +68,9 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
         match a.as_str() {
             "--seed" => {
                 let v = value("--seed")?;
-                seed = v.parse().map_err(|_| format!("--seed: `{v}` is not a whole number from 0 to 2^64-1"))?;
+                seed = v
+                    .parse()
+                    .map_err(|_| format!("--seed: `{v}` is not a whole number from 0 to 2^64-1"))?;
             }
             "--duration" => duration = parse_duration(&value("--duration")?)?,
             "--trace" => trace = Some(value("--trace")?),
@@ -76,18 +80,30 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
         }
     }
     let source = source.ok_or("run needs a scenario file or --preset NAME")?;
-    Ok(RunArgs { source, seed, duration, trace })
+    Ok(RunArgs {
+        source,
+        seed,
+        duration,
+        trace,
+    })
 }
 
 fn load(source: &Source) -> Result<Scenario, String> {
     match source {
         Source::Preset(name) => preset(name).ok_or_else(|| {
-            format!("no preset named `{name}`; presets: {}", preset_names().collect::<Vec<_>>().join(", "))
+            format!(
+                "no preset named `{name}`; presets: {}",
+                preset_names().collect::<Vec<_>>().join(", ")
+            )
         }),
         Source::File(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
             Scenario::from_json(&text).map_err(|e| {
-                e.errors.iter().map(|f| format!("{path}: {f}")).collect::<Vec<_>>().join("\n")
+                e.errors
+                    .iter()
+                    .map(|f| format!("{path}: {f}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
         }
     }
@@ -99,7 +115,9 @@ fn run(args: RunArgs) -> Result<(), String> {
     let mut out = match &args.trace {
         Some(p) => {
             engine.record_trace(true);
-            Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?))
+            Some(std::io::BufWriter::new(
+                std::fs::File::create(p).map_err(|e| format!("{p}: {e}"))?,
+            ))
         }
         None => None,
     };
@@ -121,11 +139,17 @@ fn run(args: RunArgs) -> Result<(), String> {
         w.flush().map_err(|e| e.to_string())?;
     }
     let report = engine.report();
-    println!("{}", serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?);
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
     if report.invariants_ok {
         Ok(())
     } else {
-        Err(format!("invariant broken: {}", report.violation.unwrap_or_default()))
+        Err(format!(
+            "invariant broken: {}",
+            report.violation.unwrap_or_default()
+        ))
     }
 }
 
@@ -140,14 +164,21 @@ fn bench(args: &[String]) -> Result<(), String> {
     while let Some(a) = it.next() {
         let v = it.next().ok_or(format!("{a} needs a value"))?;
         match a.as_str() {
-            "--seconds" => secs = v.parse().map_err(|_| "--seconds: a number of virtual seconds")?,
+            "--seconds" => {
+                secs = v
+                    .parse()
+                    .map_err(|_| "--seconds: a number of virtual seconds")?
+            }
             "--runs" => runs = v.parse().map_err(|_| "--runs: a whole number")?,
             _ => return Err(format!("unknown option {a}")),
         }
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("cores: {cores}; virtual seconds per run: {secs}; runs: {runs}");
-    println!("{:<22} {:>14} {:>24} {:>12} {:>10}", "scenario", "events/s", "min–max", "events", "slots");
+    println!(
+        "{:<22} {:>14} {:>24} {:>12} {:>10}",
+        "scenario", "events/s", "min–max", "events", "slots"
+    );
     let mut rows = Vec::new();
     for (name, s) in msgflow::sim::bench::standard() {
         let mut rates = Vec::new();
@@ -184,7 +215,10 @@ fn soak() -> Result<(), String> {
     for minute in [1u64, 10, 20, 30, 40, 50, 60] {
         e.run_until(SimTime(minute * 60 * msgflow::sim::NS_PER_S));
         let (m, q, c) = e.footprint();
-        println!("{minute:>3} {m:>8} {q:>8} {c:>8} {:>12}", e.metrics().ledger.created);
+        println!(
+            "{minute:>3} {m:>8} {q:>8} {c:>8} {:>12}",
+            e.metrics().ledger.created
+        );
     }
     e.audit()
 }

@@ -13,13 +13,34 @@ pub struct Preset {
 
 /// Every preset, in the order the playground lists them.
 pub const PRESETS: &[Preset] = &[
-    Preset { name: "request-response", json: include_str!("../../scenarios/request-response.json") },
-    Preset { name: "work-queue", json: include_str!("../../scenarios/work-queue.json") },
-    Preset { name: "pub-sub", json: include_str!("../../scenarios/pub-sub.json") },
-    Preset { name: "partitioned-log", json: include_str!("../../scenarios/partitioned-log.json") },
-    Preset { name: "side-by-side", json: include_str!("../../scenarios/side-by-side.json") },
-    Preset { name: "hybrid", json: include_str!("../../scenarios/hybrid.json") },
-    Preset { name: "rpc-chain", json: include_str!("../../scenarios/rpc-chain.json") },
+    Preset {
+        name: "request-response",
+        json: include_str!("../../scenarios/request-response.json"),
+    },
+    Preset {
+        name: "work-queue",
+        json: include_str!("../../scenarios/work-queue.json"),
+    },
+    Preset {
+        name: "pub-sub",
+        json: include_str!("../../scenarios/pub-sub.json"),
+    },
+    Preset {
+        name: "partitioned-log",
+        json: include_str!("../../scenarios/partitioned-log.json"),
+    },
+    Preset {
+        name: "side-by-side",
+        json: include_str!("../../scenarios/side-by-side.json"),
+    },
+    Preset {
+        name: "hybrid",
+        json: include_str!("../../scenarios/hybrid.json"),
+    },
+    Preset {
+        name: "rpc-chain",
+        json: include_str!("../../scenarios/rpc-chain.json"),
+    },
 ];
 
 /// The names of every preset.

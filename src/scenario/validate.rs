@@ -75,7 +75,10 @@ impl Checker<'_> {
 
     fn range_f(&mut self, path: &str, v: f64, lo: f64, hi: f64, unit: &str) {
         if !(v.is_finite() && v >= lo && v <= hi) {
-            self.err(path, format!("must be between {lo} and {hi}{unit}, got {v}"));
+            self.err(
+                path,
+                format!("must be between {lo} and {hi}{unit}, got {v}"),
+            );
         }
     }
 
@@ -120,7 +123,10 @@ impl Checker<'_> {
     /// Checks that `broker` is a broker holding `name` of an accepted kind.
     fn broker_ref(&mut self, path: &str, broker: &str, name: &str, consumer: bool) {
         let Some(role) = self.role_of(broker) else {
-            self.err(format!("{path}.broker"), format!("no node has id `{broker}`"));
+            self.err(
+                format!("{path}.broker"),
+                format!("no node has id `{broker}`"),
+            );
             return;
         };
         let Role::Broker(b) = role else {
@@ -251,12 +257,15 @@ impl Scenario {
                 .iter()
                 .any(|m| (m.a == l.a && m.b == l.b) || (m.a == l.b && m.b == l.a))
             {
-                c.err(
-                    &p,
-                    format!("`{}` and `{}` are already linked", l.a, l.b),
-                );
+                c.err(&p, format!("`{}` and `{}` are already linked", l.a, l.b));
             }
-            c.range_f(&format!("{p}.latency_ms"), l.latency_ms, 0.0, MAX_TIME_MS, " ms");
+            c.range_f(
+                &format!("{p}.latency_ms"),
+                l.latency_ms,
+                0.0,
+                MAX_TIME_MS,
+                " ms",
+            );
             c.range_f(&format!("{p}.loss"), l.loss, 0.0, 1.0, "");
             if let Some(bw) = l.bandwidth_mbps {
                 c.range_f(
@@ -304,7 +313,12 @@ fn check_role(c: &mut Checker, p: &str, id: &str, role: &Role) {
             }
             if let Some(r) = &cl.retry {
                 let rp = format!("{p}.retry");
-                c.range_u(&format!("{rp}.max_attempts"), r.max_attempts, 1, MAX_ATTEMPTS);
+                c.range_u(
+                    &format!("{rp}.max_attempts"),
+                    r.max_attempts,
+                    1,
+                    MAX_ATTEMPTS,
+                );
                 c.range_f(
                     &format!("{rp}.initial_backoff_ms"),
                     r.initial_backoff_ms,
@@ -327,8 +341,20 @@ fn check_role(c: &mut Checker, p: &str, id: &str, role: &Role) {
                     "",
                 );
                 if let Some(t) = &r.throttling {
-                    c.range_f(&format!("{rp}.throttling.max_tokens"), t.max_tokens, 1.0, 1000.0, "");
-                    c.range_f(&format!("{rp}.throttling.token_ratio"), t.token_ratio, 0.001, 1.0, "");
+                    c.range_f(
+                        &format!("{rp}.throttling.max_tokens"),
+                        t.max_tokens,
+                        1.0,
+                        1000.0,
+                        "",
+                    );
+                    c.range_f(
+                        &format!("{rp}.throttling.token_ratio"),
+                        t.token_ratio,
+                        0.001,
+                        1.0,
+                        "",
+                    );
                 }
             }
         }
@@ -336,7 +362,8 @@ fn check_role(c: &mut Checker, p: &str, id: &str, role: &Role) {
             let p = format!("{p}.role.service");
             c.range_u(&format!("{p}.replicas"), s.replicas, 1, MAX_REPLICAS);
             c.range_u(&format!("{p}.workers"), s.workers, 1, MAX_WORKERS);
-            s.service_time.check(&format!("{p}.service_time"), &mut c.errs);
+            s.service_time
+                .check(&format!("{p}.service_time"), &mut c.errs);
             if let Some(q) = s.queue_limit {
                 c.range_u(&format!("{p}.queue_limit"), q, 0, MAX_QUEUE_LENGTH);
             }
@@ -355,13 +382,24 @@ fn check_role(c: &mut Checker, p: &str, id: &str, role: &Role) {
         }
         Role::Producer(pr) => {
             let p = format!("{p}.role.producer");
-            c.broker_ref(&format!("{p}.publish"), &pr.publish.broker, &pr.publish.to, false);
+            c.broker_ref(
+                &format!("{p}.publish"),
+                &pr.publish.broker,
+                &pr.publish.to,
+                false,
+            );
             c.linked(&format!("{p}.publish.broker"), id, &pr.publish.broker);
             c.workload(&format!("{p}.workload"), &pr.workload);
             c.range_u(&format!("{p}.key_space"), pr.key_space, 1, MAX_KEY_SPACE);
             c.range_f(&format!("{p}.poison_ratio"), pr.poison_ratio, 0.0, 1.0, "");
             if let Some(cf) = &pr.confirms {
-                c.range_f(&format!("{p}.confirms.timeout_ms"), cf.timeout_ms, 1.0, MAX_TIME_MS, " ms");
+                c.range_f(
+                    &format!("{p}.confirms.timeout_ms"),
+                    cf.timeout_ms,
+                    1.0,
+                    MAX_TIME_MS,
+                    " ms",
+                );
             }
         }
         Role::Broker(b) => {
@@ -410,13 +448,24 @@ fn check_role(c: &mut Checker, p: &str, id: &str, role: &Role) {
         }
         Role::ConsumerGroup(g) => {
             let p = format!("{p}.role.consumer_group");
-            c.broker_ref(&format!("{p}.source"), &g.source.broker, &g.source.from, true);
+            c.broker_ref(
+                &format!("{p}.source"),
+                &g.source.broker,
+                &g.source.from,
+                true,
+            );
             c.linked(&format!("{p}.source.broker"), id, &g.source.broker);
             c.range_u(&format!("{p}.count"), g.count, 1, MAX_CONSUMERS);
             c.range_u(&format!("{p}.prefetch"), g.prefetch, 1, MAX_PREFETCH);
             g.processing.check(&format!("{p}.processing"), &mut c.errs);
             if let super::CommitMode::Periodic { interval_ms } = g.commit {
-                c.range_f(&format!("{p}.commit.periodic.interval_ms"), interval_ms, 1.0, MAX_TIME_MS, " ms");
+                c.range_f(
+                    &format!("{p}.commit.periodic.interval_ms"),
+                    interval_ms,
+                    1.0,
+                    MAX_TIME_MS,
+                    " ms",
+                );
             }
         }
     }
@@ -428,7 +477,9 @@ fn check_call_cycles(c: &mut Checker) {
         let mut seen = vec![n.id.as_str()];
         let mut cur = n;
         while let Role::Service(s) = &cur.role {
-            let Some(next) = s.calls.as_deref() else { break };
+            let Some(next) = s.calls.as_deref() else {
+                break;
+            };
             if seen.contains(&next) {
                 if next == n.id && seen.len() > 1 {
                     c.errs.push(FieldError::new(
@@ -458,9 +509,16 @@ fn instances(role: &Role) -> u32 {
 fn check_fault(c: &mut Checker, p: &str, f: &Fault) {
     match f {
         Fault::Crash { node, instance } | Fault::Restart { node, instance } => {
-            let kind = if matches!(f, Fault::Crash { .. }) { "crash" } else { "restart" };
+            let kind = if matches!(f, Fault::Crash { .. }) {
+                "crash"
+            } else {
+                "restart"
+            };
             match c.role_of(node) {
-                None => c.err(format!("{p}.{kind}.node"), format!("no node has id `{node}`")),
+                None => c.err(
+                    format!("{p}.{kind}.node"),
+                    format!("no node has id `{node}`"),
+                ),
                 Some(role) => {
                     let n = instances(role);
                     if let Some(i) = instance {
@@ -475,29 +533,53 @@ fn check_fault(c: &mut Checker, p: &str, f: &Fault) {
             }
         }
         Fault::Cut { a, b } | Fault::Heal { a, b } => {
-            let kind = if matches!(f, Fault::Cut { .. }) { "cut" } else { "heal" };
+            let kind = if matches!(f, Fault::Cut { .. }) {
+                "cut"
+            } else {
+                "heal"
+            };
             if c.s.link_idx(a, b).is_none() {
-                c.err(format!("{p}.{kind}"), format!("no link joins `{a}` and `{b}`"));
+                c.err(
+                    format!("{p}.{kind}"),
+                    format!("no link joins `{a}` and `{b}`"),
+                );
             }
         }
         Fault::LinkLoss { a, b, loss } => {
             if c.s.link_idx(a, b).is_none() {
-                c.err(format!("{p}.link_loss"), format!("no link joins `{a}` and `{b}`"));
+                c.err(
+                    format!("{p}.link_loss"),
+                    format!("no link joins `{a}` and `{b}`"),
+                );
             }
             c.range_f(&format!("{p}.link_loss.loss"), *loss, 0.0, 1.0, "");
         }
         Fault::LatencySpike { a, b, extra_ms } => {
             if c.s.link_idx(a, b).is_none() {
-                c.err(format!("{p}.latency_spike"), format!("no link joins `{a}` and `{b}`"));
+                c.err(
+                    format!("{p}.latency_spike"),
+                    format!("no link joins `{a}` and `{b}`"),
+                );
             }
-            c.range_f(&format!("{p}.latency_spike.extra_ms"), *extra_ms, 0.0, MAX_TIME_MS, " ms");
+            c.range_f(
+                &format!("{p}.latency_spike.extra_ms"),
+                *extra_ms,
+                0.0,
+                MAX_TIME_MS,
+                " ms",
+            );
         }
         Fault::Slow { node, factor } => {
             match c.role_of(node) {
                 Some(Role::ConsumerGroup(_)) | Some(Role::Service(_)) => {}
                 Some(r) => {
                     let kind = r.as_str();
-                    c.err(format!("{p}.slow.node"), format!("`{node}` is a {kind}; only consumer groups and services can be slowed"))
+                    c.err(
+                        format!("{p}.slow.node"),
+                        format!(
+                            "`{node}` is a {kind}; only consumer groups and services can be slowed"
+                        ),
+                    )
                 }
                 None => c.err(format!("{p}.slow.node"), format!("no node has id `{node}`")),
             }

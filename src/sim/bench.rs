@@ -35,8 +35,17 @@ pub fn standard() -> Vec<(&'static str, Scenario)> {
         ],
         "links": [ { "a": "p", "b": "b", "latency_ms": 1 }, { "a": "b", "b": "g", "latency_ms": 1 } ]
     });
-    [("work-queue-64", wq), ("grpc-8-retries-loss", grpc), ("log-32x16", log)]
-        .into_iter()
-        .map(|(n, v)| (n, Scenario::from_json(&v.to_string()).expect("bench scenarios are valid")))
-        .collect()
+    [
+        ("work-queue-64", wq),
+        ("grpc-8-retries-loss", grpc),
+        ("log-32x16", log),
+    ]
+    .into_iter()
+    .map(|(n, v)| {
+        (
+            n,
+            Scenario::from_json(&v.to_string()).expect("bench scenarios are valid"),
+        )
+    })
+    .collect()
 }

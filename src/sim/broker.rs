@@ -46,7 +46,9 @@ impl Engine {
 
     /// A producer's workload fired: a new message.
     pub(crate) fn publish_new(&mut self, node: usize) {
-        let Role::Producer(spec) = &self.scenario.nodes[node].role else { return };
+        let Role::Producer(spec) = &self.scenario.nodes[node].role else {
+            return;
+        };
         let (confirms, key_space, poison_ratio, persistent, json) = (
             spec.confirms.as_ref().map(|c| c.timeout_ms),
             spec.key_space,
@@ -54,7 +56,9 @@ impl Engine {
             spec.persistent,
             spec.encoding == Encoding::Json,
         );
-        let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
+        let NodeRt::Producer(p) = &mut self.nodes[node] else {
+            return;
+        };
         let Some(target) = p.target else { return };
         if confirms.is_some() && p.unconfirmed.len() >= MAX_UNCONFIRMED {
             self.metrics.bump(node, |c| c.refused += 1);
@@ -72,13 +76,35 @@ impl Engine {
             f |= flags::JSON;
         }
         let origin = self.new_origin();
-        self.journeys.record(origin, self.now, Step::Created { at: Endpoint::new(node, 0), key });
+        self.journeys.record(
+            origin,
+            self.now,
+            Step::Created {
+                at: Endpoint::new(node, 0),
+                key,
+            },
+        );
         self.metrics.bump(node, |c| c.sent += 1);
         if let Some(timeout_ms) = confirms {
-            let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
-            p.unconfirmed.insert(origin, Unconfirmed { key, created: self.now, flags: f });
+            let NodeRt::Producer(p) = &mut self.nodes[node] else {
+                return;
+            };
+            p.unconfirmed.insert(
+                origin,
+                Unconfirmed {
+                    key,
+                    created: self.now,
+                    flags: f,
+                },
+            );
             let at = self.now.after(ms_to_ns(timeout_ms));
-            self.schedule(at, Event::ConfirmTimeout { node: node as u16, origin });
+            self.schedule(
+                at,
+                Event::ConfirmTimeout {
+                    node: node as u16,
+                    origin,
+                },
+            );
         }
         let now = self.now;
         self.publish_from(Endpoint::new(node, 0), target, key, f, Some((origin, now)));
@@ -97,12 +123,23 @@ impl Engine {
             Some(o) => o,
             None => {
                 let o = self.new_origin();
-                self.journeys.record(o, self.now, Step::Created { at: from, key });
+                self.journeys
+                    .record(o, self.now, Step::Created { at: from, key });
                 self.metrics.bump(from.node as usize, |c| c.sent += 1);
                 (o, self.now)
             }
         };
-        let Some(slot) = self.create(MsgKind::Event, origin, from, Ctx::Publish { producer: from.node }, key, created, f) else {
+        let Some(slot) = self.create(
+            MsgKind::Event,
+            origin,
+            from,
+            Ctx::Publish {
+                producer: from.node,
+            },
+            key,
+            created,
+            f,
+        ) else {
             return;
         };
         self.emit(OutputKind::Published, from, 0, origin, MsgKind::Event);
@@ -116,27 +153,47 @@ impl Engine {
     }
 
     pub(crate) fn on_confirm_timeout(&mut self, node: usize, origin: u64) {
-        let Role::Producer(spec) = self.role(node).clone() else { return };
-        let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
+        let Role::Producer(spec) = self.role(node).clone() else {
+            return;
+        };
+        let NodeRt::Producer(p) = &mut self.nodes[node] else {
+            return;
+        };
         if !p.up {
             return;
         }
-        let Some(u) = p.unconfirmed.get(&origin) else { return };
+        let Some(u) = p.unconfirmed.get(&origin) else {
+            return;
+        };
         let (key, created, f) = (u.key, u.created, u.flags);
         let Some(target) = p.target else { return };
         let Some(cf) = spec.confirms else { return };
         self.metrics.bump(node, |c| c.republished += 1);
         self.journeys.record(origin, self.now, Step::Republished);
         let at = self.now.after(ms_to_ns(cf.timeout_ms));
-        self.schedule(at, Event::ConfirmTimeout { node: node as u16, origin });
-        self.publish_from(Endpoint::new(node, 0), target, key, f, Some((origin, created)));
+        self.schedule(
+            at,
+            Event::ConfirmTimeout {
+                node: node as u16,
+                origin,
+            },
+        );
+        self.publish_from(
+            Endpoint::new(node, 0),
+            target,
+            key,
+            f,
+            Some((origin, created)),
+        );
     }
 
     /// A confirm reached its producer.
     pub(crate) fn producer_receive(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         self.finish(slot, MsgState::Done);
-        let NodeRt::Producer(p) = &mut self.nodes[m.to.node as usize] else { return };
+        let NodeRt::Producer(p) = &mut self.nodes[m.to.node as usize] else {
+            return;
+        };
         if !p.up || m.has(flags::REFUSED) {
             return; // A negative confirm: the timeout will publish again.
         }
@@ -164,7 +221,9 @@ impl Engine {
             self.finish(slot, MsgState::Lost(LossReason::NodeDown));
             return;
         }
-        let Role::Broker(spec) = self.role(b) else { return };
+        let Role::Broker(spec) = self.role(b) else {
+            return;
+        };
         let (nq, nl) = (spec.queues.len(), spec.logs.len());
         match m.ctx {
             Ctx::Publish { producer } => {
@@ -177,10 +236,20 @@ impl Engine {
                     self.finish(slot, MsgState::Done);
                 } else {
                     let x = inst - nq - nl;
-                    let NodeRt::Broker(br) = &self.nodes[b] else { return };
+                    let NodeRt::Broker(br) = &self.nodes[b] else {
+                        return;
+                    };
                     let bound = br.exchanges.get(x).cloned().unwrap_or_default();
                     for q in bound {
-                        if let Some(copy) = self.create(MsgKind::Event, m.origin, m.to, Ctx::Queue { queue: q as u16 }, m.key, m.created, m.flags) {
+                        if let Some(copy) = self.create(
+                            MsgKind::Event,
+                            m.origin,
+                            m.to,
+                            Ctx::Queue { queue: q as u16 },
+                            m.key,
+                            m.created,
+                            m.flags,
+                        ) {
                             self.enqueue(b, q, copy);
                         }
                     }
@@ -189,7 +258,12 @@ impl Engine {
                 self.confirm(producer as usize, m.to, m.origin, m.key, refused);
             }
             Ctx::Queue { queue } => self.on_ack(b, queue as usize, slot),
-            Ctx::Commit { log, partition, offset, .. } => {
+            Ctx::Commit {
+                log,
+                partition,
+                offset,
+                ..
+            } => {
                 self.finish(slot, MsgState::Done);
                 self.on_commit(m.from, log as usize, partition as usize, offset);
             }
@@ -199,10 +273,14 @@ impl Engine {
 
     /// Puts a message at the tail of a queue; false if the queue refused it.
     fn enqueue(&mut self, b: usize, q: usize, slot: u32) -> bool {
-        let Some(spec) = self.queue_spec(b, q) else { return false };
+        let Some(spec) = self.queue_spec(b, q) else {
+            return false;
+        };
         let (max_length, overflow) = (spec.max_length, spec.overflow);
         self.expire_heads(b, q);
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return false };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return false;
+        };
         if let Some(max) = max_length {
             if br.queues[q].ready.len() >= max as usize {
                 match overflow {
@@ -216,7 +294,10 @@ impl Engine {
                         return false;
                     }
                     Overflow::DropHead => {
-                        let head = br.queues[q].ready.pop_front().expect("full queue has a head");
+                        let head = br.queues[q]
+                            .ready
+                            .pop_front()
+                            .expect("full queue has a head");
                         self.leave_wait(b, q, None);
                         self.dead_letter_or_lose(b, q, head, LossReason::Overflow);
                     }
@@ -230,10 +311,18 @@ impl Engine {
         m.enqueued = now;
         let origin = m.origin;
         self.set_state(slot, MsgState::Queued);
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return false };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return false;
+        };
         br.queues[q].ready.push_back(slot);
         self.enter_wait(b, q);
-        self.journeys.record(origin, now, Step::Queued { at: Endpoint::new(b, q) });
+        self.journeys.record(
+            origin,
+            now,
+            Step::Queued {
+                at: Endpoint::new(b, q),
+            },
+        );
         self.dispatch(b, q);
         true
     }
@@ -287,11 +376,17 @@ impl Engine {
 
     /// Expires messages at the head of a queue whose time to live has run out.
     fn expire_heads(&mut self, b: usize, q: usize) {
-        let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) else { return };
+        let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) else {
+            return;
+        };
         let ttl = ms_to_ns(ttl);
         loop {
-            let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
-            let Some(&head) = br.queues[q].ready.front() else { return };
+            let NodeRt::Broker(br) = &mut self.nodes[b] else {
+                return;
+            };
+            let Some(&head) = br.queues[q].ready.front() else {
+                return;
+            };
             let m = self.msgs.get(head).expect("queued");
             if self.now.since(m.enqueued) < ttl {
                 return;
@@ -300,7 +395,13 @@ impl Engine {
             let origin = m.origin;
             self.leave_wait(b, q, None);
             self.metrics.bump(b, |c| c.expired += 1);
-            self.emit(OutputKind::Expired, Endpoint::new(b, q), 0, origin, MsgKind::Event);
+            self.emit(
+                OutputKind::Expired,
+                Endpoint::new(b, q),
+                0,
+                origin,
+                MsgKind::Event,
+            );
             if self.queue_spec(b, q).is_some_and(|s| s.dead_letter) {
                 self.dead_letter(b, q, head);
             } else {
@@ -316,7 +417,9 @@ impl Engine {
             return;
         }
         self.expire_heads(b, q);
-        let NodeRt::Broker(br) = &self.nodes[b] else { return };
+        let NodeRt::Broker(br) = &self.nodes[b] else {
+            return;
+        };
         let groups = br.queues[q].groups.clone();
         let mut cands: Vec<(usize, usize, u32)> = Vec::new();
         for &g in &groups {
@@ -334,7 +437,9 @@ impl Engine {
             return;
         }
         loop {
-            let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+            let NodeRt::Broker(br) = &mut self.nodes[b] else {
+                return;
+            };
             if br.queues[q].ready.is_empty() {
                 return;
             }
@@ -346,7 +451,9 @@ impl Engine {
             });
             let Some(i) = pick else { return };
             let (g, c, _) = cands[i];
-            let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+            let NodeRt::Broker(br) = &mut self.nodes[b] else {
+                return;
+            };
             br.queues[q].rr = (i + 1) % n;
             let slot = br.queues[q].ready.pop_front().expect("non-empty");
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
@@ -365,7 +472,12 @@ impl Engine {
             if auto {
                 self.metrics.bump(b, |c| c.acked += 1);
             }
-            self.send(slot, Endpoint::new(b, q), Endpoint::new(g, c), MsgKind::Event);
+            self.send(
+                slot,
+                Endpoint::new(b, q),
+                Endpoint::new(g, c),
+                MsgKind::Event,
+            );
         }
     }
 
@@ -384,7 +496,9 @@ impl Engine {
             return;
         }
         self.set_state(slot, MsgState::Queued);
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
         gr.consumers[c].buffer.push_back(slot);
         if !gr.consumers[c].busy {
             self.start_next(g, c);
@@ -413,7 +527,12 @@ impl Engine {
                     self.dispatch(b, queue as usize);
                 }
             }
-            Ctx::Record { log, partition, offset, gen } => {
+            Ctx::Record {
+                log,
+                partition,
+                offset,
+                gen,
+            } => {
                 self.finish(slot, MsgState::Lost(LossReason::Abandoned));
                 self.rewind(g, log as usize, partition as usize, offset, gen);
             }
@@ -423,7 +542,9 @@ impl Engine {
 
     /// A record delivery was lost: the consumer fetches again from that offset.
     fn rewind(&mut self, g: usize, _log: usize, p: usize, offset: u64, gen: u32) {
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
         let Some(l) = gr.log.as_mut() else { return };
         if l.epoch.get(p) == Some(&gen) {
             l.fetched[p] = l.fetched[p].min(offset);
@@ -468,22 +589,31 @@ impl Engine {
             self.enter_wait(b, q);
         }
         self.journeys.record(origin, now, Step::Requeued);
-        self.emit(OutputKind::Requeued, Endpoint::new(b, q), 0, origin, MsgKind::Event);
+        self.emit(
+            OutputKind::Requeued,
+            Endpoint::new(b, q),
+            0,
+            origin,
+            MsgKind::Event,
+        );
         self.dispatch(b, q);
     }
 
     fn start_next(&mut self, g: usize, c: usize) {
         loop {
-            let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+            let NodeRt::Group(gr) = &mut self.nodes[g] else {
+                return;
+            };
             let Some(slot) = gr.consumers[c].buffer.pop_front() else {
                 gr.consumers[c].busy = false;
                 return;
             };
             // A record of a partition revoked since it was fetched is dropped unprocessed.
             let stale = match self.msgs.get(slot).map(|m| m.ctx) {
-                Some(Ctx::Record { partition, gen, .. }) => {
-                    !gr.log.as_ref().is_some_and(|l| l.epoch[partition as usize] == gen)
-                }
+                Some(Ctx::Record { partition, gen, .. }) => gr
+                    .log
+                    .as_ref()
+                    .is_none_or(|l| l.epoch[partition as usize] != gen),
                 _ => false,
             };
             if stale {
@@ -492,16 +622,29 @@ impl Engine {
                 continue;
             }
             gr.consumers[c].busy = true;
-            let Some(spec) = self.group_spec(g) else { return };
+            let Some(spec) = self.group_spec(g) else {
+                return;
+            };
             let processing = spec.processing;
-            let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+            let NodeRt::Group(gr) = &mut self.nodes[g] else {
+                return;
+            };
             let dur = sample(&processing, gr.slow, &mut gr.work);
             let m = self.msgs.get(slot).expect("buffered");
-            let (origin, enq, deliveries, redelivered, id) = (m.origin, m.enqueued, m.deliveries, m.has(flags::REDELIVERED), m.id);
+            let (origin, enq, deliveries, redelivered, id) = (
+                m.origin,
+                m.enqueued,
+                m.deliveries,
+                m.has(flags::REDELIVERED),
+                m.id,
+            );
             let is_queue = matches!(m.ctx, Ctx::Queue { .. });
             if is_queue {
                 let b = m.from.node as usize;
-                let q = match m.ctx { Ctx::Queue { queue } => queue as usize, _ => 0 };
+                let q = match m.ctx {
+                    Ctx::Queue { queue } => queue as usize,
+                    _ => 0,
+                };
                 let first = self.first_group(b, q);
                 if first == Some(g) {
                     self.metrics.wait[g].leave(self.now, Some(self.now.since(enq)));
@@ -516,7 +659,14 @@ impl Engine {
             if redelivered && !is_queue {
                 self.metrics.bump(g, |x| x.redelivered += 1);
             }
-            self.journeys.record(origin, self.now, Step::Delivered { at: Endpoint::new(g, c), attempt: deliveries.max(1) });
+            self.journeys.record(
+                origin,
+                self.now,
+                Step::Delivered {
+                    at: Endpoint::new(g, c),
+                    attempt: deliveries.max(1),
+                },
+            );
             self.set_state(slot, MsgState::InService);
             self.schedule(self.now.after(dur), Event::ConsumeDone { slot, id });
             return;
@@ -526,7 +676,9 @@ impl Engine {
     pub(crate) fn on_consume_done(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (g, c) = (m.to.node as usize, m.to.inst as usize);
-        let Some(spec) = self.group_spec(g) else { return };
+        let Some(spec) = self.group_spec(g) else {
+            return;
+        };
         let (ack, on_failure, commit) = (spec.ack, spec.on_failure, spec.commit);
         let here = Endpoint::new(g, c);
         let poison = m.has(flags::POISON);
@@ -541,7 +693,13 @@ impl Engine {
                     if poison {
                         mm.flags |= flags::NACK;
                         self.metrics.bump(g, |x| x.nacked += 1);
-                        self.journeys.record(m.origin, self.now, Step::Nacked { requeue: on_failure == OnFailure::Requeue });
+                        self.journeys.record(
+                            m.origin,
+                            self.now,
+                            Step::Nacked {
+                                requeue: on_failure == OnFailure::Requeue,
+                            },
+                        );
                     }
                     self.send(slot, here, Endpoint::new(b, queue as usize), MsgKind::Ack);
                 } else {
@@ -557,7 +715,12 @@ impl Engine {
                     self.dispatch(b, queue as usize);
                 }
             }
-            Ctx::Record { log, partition, offset, .. } => {
+            Ctx::Record {
+                log,
+                partition,
+                offset,
+                ..
+            } => {
                 if let NodeRt::Group(gr) = &mut self.nodes[g] {
                     gr.consumers[c].outstanding = gr.consumers[c].outstanding.saturating_sub(1);
                     if let Some(l) = gr.log.as_mut() {
@@ -590,8 +753,16 @@ impl Engine {
         self.metrics.latency[g].record(lat);
         self.metrics.series.done(lat);
         self.metrics.bump(g, |x| x.processed += 1);
-        self.journeys.record(m.origin, self.now, Step::Processed { at: Endpoint::new(g, c) });
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+        self.journeys.record(
+            m.origin,
+            self.now,
+            Step::Processed {
+                at: Endpoint::new(g, c),
+            },
+        );
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
         gr.consumers[c].processed += 1;
         let dup = gr.seen.insert(m.origin);
         let last = gr.last_by_key.entry(m.key).or_insert(0);
@@ -600,9 +771,21 @@ impl Engine {
         *last = (*last).max(m.origin);
         if dup {
             self.metrics.bump(g, |x| x.duplicated += 1);
-            self.emit(OutputKind::Duplicate, Endpoint::new(g, c), m.id, m.origin, m.kind);
+            self.emit(
+                OutputKind::Duplicate,
+                Endpoint::new(g, c),
+                m.id,
+                m.origin,
+                m.kind,
+            );
         } else {
-            self.emit(OutputKind::Processed, Endpoint::new(g, c), m.id, m.origin, m.kind);
+            self.emit(
+                OutputKind::Processed,
+                Endpoint::new(g, c),
+                m.id,
+                m.origin,
+                m.kind,
+            );
         }
         if reordered {
             self.metrics.bump(g, |x| x.reordered += 1);
@@ -619,7 +802,9 @@ impl Engine {
             }
         }
         if m.has(flags::NACK) {
-            let requeue = self.group_spec(g).is_none_or(|s| s.on_failure == OnFailure::Requeue);
+            let requeue = self
+                .group_spec(g)
+                .is_none_or(|s| s.on_failure == OnFailure::Requeue);
             if requeue {
                 self.requeue(b, q, slot);
             } else {
@@ -659,17 +844,25 @@ impl Engine {
     // ----- partitioned logs ---------------------------------------------------------------
 
     fn append(&mut self, b: usize, l: usize, m: &super::message::Msg) {
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return;
+        };
         let log = &mut br.logs[l];
         let p = partition_of(m.key, log.partitions.len());
         let part = &mut log.partitions[p];
-        part.records.push_back(Record { origin: m.origin, key: m.key, created: m.created, flags: m.flags });
+        part.records.push_back(Record {
+            origin: m.origin,
+            key: m.key,
+            created: m.created,
+            flags: m.flags,
+        });
         if log.groups.is_empty() && part.records.len() > LOG_RETENTION {
             part.records.pop_front();
             part.base += 1;
         }
         let groups = log.groups.clone();
-        self.journeys.record(m.origin, self.now, Step::Queued { at: m.to });
+        self.journeys
+            .record(m.origin, self.now, Step::Queued { at: m.to });
         for g in groups {
             self.metrics.wait[g].enter(self.now);
             self.dispatch_group_log(g);
@@ -678,7 +871,11 @@ impl Engine {
 
     pub(crate) fn log_ends(&self, g: &GroupRt) -> Vec<u64> {
         match g.source {
-            Some(BoxRef { broker, kind: BoxKind::Log, idx }) => match &self.nodes[broker] {
+            Some(BoxRef {
+                broker,
+                kind: BoxKind::Log,
+                idx,
+            }) => match &self.nodes[broker] {
                 NodeRt::Broker(br) => br.logs[idx].partitions.iter().map(|p| p.end()).collect(),
                 _ => Vec::new(),
             },
@@ -688,24 +885,44 @@ impl Engine {
 
     /// Pushes records to the owners of a group's partitions, one per partition per round.
     pub(crate) fn dispatch_group_log(&mut self, g: usize) {
-        let NodeRt::Group(gr) = &self.nodes[g] else { return };
-        let Some(BoxRef { broker: b, kind: BoxKind::Log, idx: l }) = gr.source else { return };
+        let NodeRt::Group(gr) = &self.nodes[g] else {
+            return;
+        };
+        let Some(BoxRef {
+            broker: b,
+            kind: BoxKind::Log,
+            idx: l,
+        }) = gr.source
+        else {
+            return;
+        };
         if !self.broker_up(b) || !self.reachable(b, g) {
             return;
         }
         let prefetch = self.group_spec(g).map_or(1, |s| s.prefetch);
-        let inst = BoxRef { broker: b, kind: BoxKind::Log, idx: l }.inst(&self.scenario);
+        let inst = BoxRef {
+            broker: b,
+            kind: BoxKind::Log,
+            idx: l,
+        }
+        .inst(&self.scenario);
         loop {
             let mut progressed = false;
-            let NodeRt::Group(gr) = &self.nodes[g] else { return };
+            let NodeRt::Group(gr) = &self.nodes[g] else {
+                return;
+            };
             let n = gr.log.as_ref().map_or(0, |x| x.owner.len());
             let start = gr.log.as_ref().map_or(0, |x| x.rr);
             for k in 0..n {
                 let p = (start + k) % n;
-                let NodeRt::Broker(br) = &self.nodes[b] else { return };
+                let NodeRt::Broker(br) = &self.nodes[b] else {
+                    return;
+                };
                 let part = &br.logs[l].partitions[p];
                 let (base, end) = (part.base, part.end());
-                let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+                let NodeRt::Group(gr) = &mut self.nodes[g] else {
+                    return;
+                };
                 let Some(lg) = gr.log.as_mut() else { return };
                 let Some(o) = lg.owner[p] else { continue };
                 let cons = &gr.consumers[o as usize];
@@ -724,15 +941,30 @@ impl Engine {
                 lg.high[p] = lg.high[p].max(offset + 1);
                 let gen = lg.epoch[p];
                 gr.consumers[o as usize].outstanding += 1;
-                let NodeRt::Broker(br) = &self.nodes[b] else { return };
+                let NodeRt::Broker(br) = &self.nodes[b] else {
+                    return;
+                };
                 let rec = br.logs[l].partitions[p].records[(offset - base) as usize];
                 let from = Endpoint::new(b, inst);
-                let ctx = Ctx::Record { log: l as u16, partition: p as u16, offset, gen };
+                let ctx = Ctx::Record {
+                    log: l as u16,
+                    partition: p as u16,
+                    offset,
+                    gen,
+                };
                 let mut f = rec.flags;
                 if redelivery {
                     f |= flags::REDELIVERED;
                 }
-                let Some(slot) = self.create(MsgKind::Event, rec.origin, from, ctx, rec.key, rec.created, f) else {
+                let Some(slot) = self.create(
+                    MsgKind::Event,
+                    rec.origin,
+                    from,
+                    ctx,
+                    rec.key,
+                    rec.created,
+                    f,
+                ) else {
                     return;
                 };
                 if let Some(mm) = self.msgs.get_mut(slot) {
@@ -756,21 +988,37 @@ impl Engine {
     }
 
     fn send_commit(&mut self, g: usize, c: usize, l: usize, p: usize, offset: u64) {
-        let NodeRt::Group(gr) = &self.nodes[g] else { return };
-        let Some(BoxRef { broker: b, .. }) = gr.source else { return };
+        let NodeRt::Group(gr) = &self.nodes[g] else {
+            return;
+        };
+        let Some(BoxRef { broker: b, .. }) = gr.source else {
+            return;
+        };
         let gen = gr.log.as_ref().map_or(0, |x| x.generation);
         let from = Endpoint::new(g, c);
-        let ctx = Ctx::Commit { log: l as u16, partition: p as u16, offset, gen };
+        let ctx = Ctx::Commit {
+            log: l as u16,
+            partition: p as u16,
+            offset,
+            gen,
+        };
         let origin = self.new_origin();
         if let Some(slot) = self.create(MsgKind::Ack, origin, from, ctx, 0, self.now, 0) {
-            let inst = BoxRef { broker: b, kind: BoxKind::Log, idx: l }.inst(&self.scenario);
+            let inst = BoxRef {
+                broker: b,
+                kind: BoxKind::Log,
+                idx: l,
+            }
+            .inst(&self.scenario);
             self.send(slot, from, Endpoint::new(b, inst), MsgKind::Ack);
         }
     }
 
     fn on_commit(&mut self, from: Endpoint, l: usize, p: usize, offset: u64) {
         let g = from.node as usize;
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
         let Some(lg) = gr.log.as_mut() else { return };
         // Fencing: only the partition's current owner may commit.
         if lg.owner.get(p) != Some(&Some(from.inst)) {
@@ -782,9 +1030,15 @@ impl Engine {
 
     /// Drops records every group has committed.
     fn trim(&mut self, g: usize, l: usize, p: usize) {
-        let NodeRt::Group(gr) = &self.nodes[g] else { return };
-        let Some(BoxRef { broker: b, .. }) = gr.source else { return };
-        let NodeRt::Broker(br) = &self.nodes[b] else { return };
+        let NodeRt::Group(gr) = &self.nodes[g] else {
+            return;
+        };
+        let Some(BoxRef { broker: b, .. }) = gr.source else {
+            return;
+        };
+        let NodeRt::Broker(br) = &self.nodes[b] else {
+            return;
+        };
         let groups = br.logs[l].groups.clone();
         let min = groups
             .iter()
@@ -794,7 +1048,9 @@ impl Engine {
             })
             .min()
             .unwrap_or(0);
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return;
+        };
         let part = &mut br.logs[l].partitions[p];
         while part.base < min && !part.records.is_empty() {
             part.records.pop_front();
@@ -803,15 +1059,29 @@ impl Engine {
     }
 
     pub(crate) fn on_commit_tick(&mut self, g: usize) {
-        let Some(CommitMode::Periodic { interval_ms }) = self.group_spec(g).map(|s| s.commit) else { return };
-        self.schedule(self.now.after(ms_to_ns(interval_ms).max(1)), Event::CommitTick { node: g as u16 });
-        let NodeRt::Group(gr) = &self.nodes[g] else { return };
+        let Some(CommitMode::Periodic { interval_ms }) = self.group_spec(g).map(|s| s.commit)
+        else {
+            return;
+        };
+        self.schedule(
+            self.now.after(ms_to_ns(interval_ms).max(1)),
+            Event::CommitTick { node: g as u16 },
+        );
+        let NodeRt::Group(gr) = &self.nodes[g] else {
+            return;
+        };
         let Some(lg) = &gr.log else { return };
-        let Some(BoxRef { idx: l, .. }) = gr.source else { return };
+        let Some(BoxRef { idx: l, .. }) = gr.source else {
+            return;
+        };
         let todo: Vec<(usize, usize, u64)> = (0..lg.owner.len())
             .filter_map(|p| {
                 let o = lg.owner[p]? as usize;
-                (gr.consumers[o].up && lg.processed[p] > lg.committed[p]).then_some((o, p, lg.processed[p]))
+                (gr.consumers[o].up && lg.processed[p] > lg.committed[p]).then_some((
+                    o,
+                    p,
+                    lg.processed[p],
+                ))
             })
             .collect();
         for (o, p, off) in todo {
@@ -822,12 +1092,21 @@ impl Engine {
     /// Assigns partitions to live consumers (partition p to the (p mod n)-th live consumer).
     /// A partition that changes hands restarts from its committed offset.
     pub(crate) fn rebalance(&mut self, g: usize) {
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
-        let live: Vec<u16> = (0..gr.consumers.len()).filter(|&c| gr.consumers[c].up).map(|c| c as u16).collect();
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
+        let live: Vec<u16> = (0..gr.consumers.len())
+            .filter(|&c| gr.consumers[c].up)
+            .map(|c| c as u16)
+            .collect();
         let Some(lg) = gr.log.as_mut() else { return };
         let mut changed = false;
         for p in 0..lg.owner.len() {
-            let new = if live.is_empty() { None } else { Some(live[p % live.len()]) };
+            let new = if live.is_empty() {
+                None
+            } else {
+                Some(live[p % live.len()])
+            };
             if lg.owner[p] != new {
                 lg.owner[p] = new;
                 lg.epoch[p] += 1;
@@ -839,7 +1118,13 @@ impl Engine {
         if changed {
             lg.generation += 1;
             if self.now.0 > 0 {
-                self.emit(OutputKind::Rebalanced, Endpoint::new(g, 0), 0, 0, MsgKind::Event);
+                self.emit(
+                    OutputKind::Rebalanced,
+                    Endpoint::new(g, 0),
+                    0,
+                    0,
+                    MsgKind::Event,
+                );
             }
         }
         self.dispatch_group_log(g);
@@ -851,7 +1136,9 @@ impl Engine {
         let mut held: Vec<(u64, u32)> = self
             .msgs
             .iter()
-            .filter(|(_, m)| m.to == here && matches!(m.ctx, Ctx::Queue { .. } | Ctx::Record { .. }))
+            .filter(|(_, m)| {
+                m.to == here && matches!(m.ctx, Ctx::Queue { .. } | Ctx::Record { .. })
+            })
             .map(|(s, m)| (m.origin, s))
             .collect();
         held.sort_unstable();
@@ -867,7 +1154,9 @@ impl Engine {
         // Requeue newest first at the head, so the queue keeps the original order.
         for &(_, slot) in held.iter().rev() {
             let m = self.msgs.get(slot).expect("live").clone();
-            if matches!(m.state, MsgState::InFlight) || matches!(m.state, MsgState::Queued | MsgState::InService) {
+            if matches!(m.state, MsgState::InFlight)
+                || matches!(m.state, MsgState::Queued | MsgState::InService)
+            {
                 // Close the waiting-line entry of what was still waiting in the buffer.
                 match m.ctx {
                     Ctx::Queue { queue } => {
@@ -896,36 +1185,64 @@ impl Engine {
 
     /// Crashes consumer `c` of group `g`.
     pub(crate) fn crash_consumer(&mut self, g: usize, c: usize) {
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
-        let Some(x) = gr.consumers.get_mut(c) else { return };
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
+        let Some(x) = gr.consumers.get_mut(c) else {
+            return;
+        };
         if !x.up {
             return;
         }
         x.up = false;
-        self.emit(OutputKind::Crashed, Endpoint::new(g, c), 0, 0, MsgKind::Event);
+        self.emit(
+            OutputKind::Crashed,
+            Endpoint::new(g, c),
+            0,
+            0,
+            MsgKind::Event,
+        );
         self.reclaim_consumer(g, c, LossReason::NodeCrash);
         self.rebalance(g);
     }
 
     /// Restarts consumer `c` of group `g`.
     pub(crate) fn restart_consumer(&mut self, g: usize, c: usize) {
-        let NodeRt::Group(gr) = &mut self.nodes[g] else { return };
-        let Some(x) = gr.consumers.get_mut(c) else { return };
+        let NodeRt::Group(gr) = &mut self.nodes[g] else {
+            return;
+        };
+        let Some(x) = gr.consumers.get_mut(c) else {
+            return;
+        };
         if x.up {
             return;
         }
         x.up = true;
-        self.emit(OutputKind::Restarted, Endpoint::new(g, c), 0, 0, MsgKind::Event);
+        self.emit(
+            OutputKind::Restarted,
+            Endpoint::new(g, c),
+            0,
+            0,
+            MsgKind::Event,
+        );
         self.rebalance(g);
         self.dispatch_source(g);
     }
 
     /// Dispatches from whatever a group reads.
     pub(crate) fn dispatch_source(&mut self, g: usize) {
-        let NodeRt::Group(gr) = &self.nodes[g] else { return };
+        let NodeRt::Group(gr) = &self.nodes[g] else {
+            return;
+        };
         match gr.source {
-            Some(BoxRef { broker, kind: BoxKind::Queue, idx }) => self.dispatch(broker, idx),
-            Some(BoxRef { kind: BoxKind::Log, .. }) => self.dispatch_group_log(g),
+            Some(BoxRef {
+                broker,
+                kind: BoxKind::Queue,
+                idx,
+            }) => self.dispatch(broker, idx),
+            Some(BoxRef {
+                kind: BoxKind::Log, ..
+            }) => self.dispatch_group_log(g),
             _ => {}
         }
     }
@@ -933,13 +1250,23 @@ impl Engine {
     /// Crashes a broker: transient queues and non-persistent messages are lost,
     /// deliveries in progress return to durable queues, consumers stop.
     pub(crate) fn crash_broker(&mut self, b: usize) {
-        let Role::Broker(spec) = self.role(b).clone() else { return };
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+        let Role::Broker(spec) = self.role(b).clone() else {
+            return;
+        };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return;
+        };
         if !br.up {
             return;
         }
         br.up = false;
-        self.emit(OutputKind::Crashed, Endpoint::new(b, 0), 0, 0, MsgKind::Event);
+        self.emit(
+            OutputKind::Crashed,
+            Endpoint::new(b, 0),
+            0,
+            0,
+            MsgKind::Event,
+        );
         // Everything held by consumers of this broker's queues comes back (or is lost).
         let held: Vec<(u64, u32)> = self
             .msgs
@@ -958,7 +1285,11 @@ impl Engine {
             match m.ctx {
                 Ctx::Queue { queue } => {
                     let q = queue as usize;
-                    let g = if m.kind == MsgKind::Ack { m.from.node } else { m.to.node } as usize;
+                    let g = if m.kind == MsgKind::Ack {
+                        m.from.node
+                    } else {
+                        m.to.node
+                    } as usize;
                     groups.push(g);
                     let keep = spec.queues[q].durable && m.has(flags::PERSISTENT);
                     if keep {
@@ -975,10 +1306,16 @@ impl Engine {
         }
         // Ready messages: only persistent ones on durable queues survive.
         for (q, qs) in spec.queues.iter().enumerate() {
-            let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+            let NodeRt::Broker(br) = &mut self.nodes[b] else {
+                return;
+            };
             let ready: Vec<u32> = br.queues[q].ready.drain(..).collect();
             for slot in ready {
-                let keep = qs.durable && self.msgs.get(slot).is_some_and(|m| m.has(flags::PERSISTENT));
+                let keep = qs.durable
+                    && self
+                        .msgs
+                        .get(slot)
+                        .is_some_and(|m| m.has(flags::PERSISTENT));
                 if keep {
                     if let NodeRt::Broker(br) = &mut self.nodes[b] {
                         br.queues[q].ready.push_back(slot);
@@ -991,7 +1328,9 @@ impl Engine {
         }
         for (l, ls) in spec.logs.iter().enumerate() {
             if !ls.durable {
-                let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+                let NodeRt::Broker(br) = &mut self.nodes[b] else {
+                    return;
+                };
                 for part in &mut br.logs[l].partitions {
                     part.base += part.records.len() as u64;
                     part.records.clear();
@@ -1041,14 +1380,26 @@ impl Engine {
 
     /// Restarts a broker; consumers resume.
     pub(crate) fn restart_broker(&mut self, b: usize) {
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return;
+        };
         if br.up {
             return;
         }
         br.up = true;
         let nq = br.queues.len();
-        let groups: Vec<usize> = br.logs.iter().flat_map(|l| l.groups.iter().copied()).collect();
-        self.emit(OutputKind::Restarted, Endpoint::new(b, 0), 0, 0, MsgKind::Event);
+        let groups: Vec<usize> = br
+            .logs
+            .iter()
+            .flat_map(|l| l.groups.iter().copied())
+            .collect();
+        self.emit(
+            OutputKind::Restarted,
+            Endpoint::new(b, 0),
+            0,
+            0,
+            MsgKind::Event,
+        );
         for q in 0..nq {
             self.dispatch(b, q);
         }
@@ -1059,13 +1410,21 @@ impl Engine {
 
     /// Crashes a producer: it stops publishing and forgets its unconfirmed messages.
     pub(crate) fn crash_producer(&mut self, node: usize) {
-        let NodeRt::Producer(p) = &mut self.nodes[node] else { return };
+        let NodeRt::Producer(p) = &mut self.nodes[node] else {
+            return;
+        };
         if !p.up {
             return;
         }
         p.up = false;
         p.gen += 1;
         p.unconfirmed.clear();
-        self.emit(OutputKind::Crashed, Endpoint::new(node, 0), 0, 0, MsgKind::Event);
+        self.emit(
+            OutputKind::Crashed,
+            Endpoint::new(node, 0),
+            0,
+            0,
+            MsgKind::Event,
+        );
     }
 }

@@ -28,7 +28,9 @@ pub struct Applied {
 }
 
 fn err(path: &str, msg: impl Into<String>) -> ScenarioError {
-    ScenarioError { errors: vec![FieldError::new(path, msg)] }
+    ScenarioError {
+        errors: vec![FieldError::new(path, msg)],
+    }
 }
 
 impl Engine {
@@ -46,7 +48,10 @@ impl Engine {
 
     fn check_fault(&self, f: &Fault) -> Result<(), ScenarioError> {
         let mut probe = self.scenario.clone();
-        probe.faults = vec![crate::scenario::ScheduledFault { at_ms: 0.0, fault: f.clone() }];
+        probe.faults = vec![crate::scenario::ScheduledFault {
+            at_ms: 0.0,
+            fault: f.clone(),
+        }];
         probe.validate().map_err(|mut e| {
             for x in &mut e.errors {
                 x.path = x.path.replace("faults[0].fault", "fault");
@@ -68,7 +73,9 @@ impl Engine {
         match f {
             Fault::Crash { node, instance } | Fault::Restart { node, instance } => {
                 let crash = matches!(f, Fault::Crash { .. });
-                let Some(n) = self.scenario.node_idx(node) else { return };
+                let Some(n) = self.scenario.node_idx(node) else {
+                    return;
+                };
                 let all: Vec<usize> = match instance {
                     Some(i) => vec![*i as usize],
                     None => (0..self.instances(n)).collect(),
@@ -79,7 +86,9 @@ impl Engine {
             }
             Fault::Cut { a, b } | Fault::Heal { a, b } => {
                 let cut = matches!(f, Fault::Cut { .. });
-                let Some(l) = self.scenario.link_idx(a, b) else { return };
+                let Some(l) = self.scenario.link_idx(a, b) else {
+                    return;
+                };
                 self.set_cut(l, cut);
             }
             Fault::LinkLoss { a, b, loss } => {
@@ -93,7 +102,9 @@ impl Engine {
                 }
             }
             Fault::Slow { node, factor } => {
-                let Some(n) = self.scenario.node_idx(node) else { return };
+                let Some(n) = self.scenario.node_idx(node) else {
+                    return;
+                };
                 match &mut self.nodes[n] {
                     NodeRt::Group(g) => g.slow = *factor,
                     NodeRt::Service(s) => s.slow = *factor,
@@ -117,14 +128,26 @@ impl Engine {
                 if let NodeRt::Client(c) = &mut self.nodes[n] {
                     c.up = true;
                 }
-                self.emit(OutputKind::Restarted, Endpoint::new(n, 0), 0, 0, MsgKind::Request);
+                self.emit(
+                    OutputKind::Restarted,
+                    Endpoint::new(n, 0),
+                    0,
+                    0,
+                    MsgKind::Request,
+                );
                 self.start_node(n);
             }
             (NodeRt::Producer(p), false) if !p.up => {
                 if let NodeRt::Producer(p) = &mut self.nodes[n] {
                     p.up = true;
                 }
-                self.emit(OutputKind::Restarted, Endpoint::new(n, 0), 0, 0, MsgKind::Event);
+                self.emit(
+                    OutputKind::Restarted,
+                    Endpoint::new(n, 0),
+                    0,
+                    0,
+                    MsgKind::Event,
+                );
                 self.start_node(n);
             }
             _ => {}
@@ -138,7 +161,10 @@ impl Engine {
         }
         self.links[l].cut = cut;
         self.scenario.links[l].state = if cut { LinkState::Cut } else { LinkState::Up };
-        let (a, b) = match (self.scenario.node_idx(&self.scenario.links[l].a), self.scenario.node_idx(&self.scenario.links[l].b)) {
+        let (a, b) = match (
+            self.scenario.node_idx(&self.scenario.links[l].a),
+            self.scenario.node_idx(&self.scenario.links[l].b),
+        ) {
             (Some(a), Some(b)) => (a, b),
             _ => return,
         };
@@ -174,8 +200,13 @@ impl Engine {
     fn kick(&mut self, n: usize) {
         match &self.nodes[n] {
             NodeRt::Broker(br) => {
-                let (nq, groups): (usize, Vec<usize>) =
-                    (br.queues.len(), br.logs.iter().flat_map(|l| l.groups.iter().copied()).collect());
+                let (nq, groups): (usize, Vec<usize>) = (
+                    br.queues.len(),
+                    br.logs
+                        .iter()
+                        .flat_map(|l| l.groups.iter().copied())
+                        .collect(),
+                );
                 for q in 0..nq {
                     self.dispatch(n, q);
                 }
@@ -197,41 +228,66 @@ impl Engine {
         }
         for (i, (a, b)) in cur.nodes.iter().zip(&next.nodes).enumerate() {
             if a.id != b.id || a.role.as_str() != b.role.as_str() {
-                return Err(err(&format!("nodes[{i}]"), "node ids and roles cannot change while running"));
+                return Err(err(
+                    &format!("nodes[{i}]"),
+                    "node ids and roles cannot change while running",
+                ));
             }
             if let (Role::Broker(x), Role::Broker(y)) = (&a.role, &b.role) {
                 let names = |v: &crate::scenario::BrokerSpec| {
                     (
                         v.queues.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
                         v.logs.iter().map(|q| q.name.clone()).collect::<Vec<_>>(),
-                        v.exchanges.iter().map(|q| (q.name.clone(), q.bindings.clone())).collect::<Vec<_>>(),
+                        v.exchanges
+                            .iter()
+                            .map(|q| (q.name.clone(), q.bindings.clone()))
+                            .collect::<Vec<_>>(),
                     )
                 };
                 if names(x) != names(y) {
-                    return Err(err(&format!("nodes[{i}].role.broker"), "queues, logs and exchanges cannot change while running"));
+                    return Err(err(
+                        &format!("nodes[{i}].role.broker"),
+                        "queues, logs and exchanges cannot change while running",
+                    ));
                 }
                 for (j, (l1, l2)) in x.logs.iter().zip(&y.logs).enumerate() {
                     if l2.partitions < l1.partitions {
                         return Err(err(
                             &format!("nodes[{i}].role.broker.logs[{j}].partitions"),
-                            format!("partitions can only grow (from {}), as in Kafka", l1.partitions),
+                            format!(
+                                "partitions can only grow (from {}), as in Kafka",
+                                l1.partitions
+                            ),
                         ));
                     }
                 }
             }
             let targets = |r: &Role| match r {
                 Role::Client(c) => vec![c.target.clone()],
-                Role::Service(s) => vec![s.calls.clone().unwrap_or_default(), s.publish.as_ref().map(|p| format!("{}/{}", p.broker, p.to)).unwrap_or_default()],
+                Role::Service(s) => vec![
+                    s.calls.clone().unwrap_or_default(),
+                    s.publish
+                        .as_ref()
+                        .map(|p| format!("{}/{}", p.broker, p.to))
+                        .unwrap_or_default(),
+                ],
                 Role::Producer(p) => vec![format!("{}/{}", p.publish.broker, p.publish.to)],
                 Role::ConsumerGroup(g) => vec![format!("{}/{}", g.source.broker, g.source.from)],
                 Role::Broker(_) => vec![],
             };
             if targets(&a.role) != targets(&b.role) {
-                return Err(err(&format!("nodes[{i}].role"), "targets and sources cannot change while running"));
+                return Err(err(
+                    &format!("nodes[{i}].role"),
+                    "targets and sources cannot change while running",
+                ));
             }
         }
         if cur.links.len() != next.links.len()
-            || cur.links.iter().zip(&next.links).any(|(x, y)| (x.a != y.a) || (x.b != y.b))
+            || cur
+                .links
+                .iter()
+                .zip(&next.links)
+                .any(|(x, y)| (x.a != y.a) || (x.b != y.b))
         {
             return Err(err("links", "adding or removing links needs a restart"));
         }
@@ -256,16 +312,20 @@ impl Engine {
                 if a.workload != b.workload {
                     self.start_workload(i, &b.workload);
                 }
-                if a.retry.as_ref().and_then(|r| r.throttling.clone()) != b.retry.as_ref().and_then(|r| r.throttling.clone()) {
+                if a.retry.as_ref().and_then(|r| r.throttling.clone())
+                    != b.retry.as_ref().and_then(|r| r.throttling.clone())
+                {
                     if let NodeRt::Client(c) = &mut self.nodes[i] {
-                        c.tokens = b.retry.as_ref().and_then(|r| r.throttling.as_ref()).map_or(0.0, |t| t.max_tokens);
+                        c.tokens = b
+                            .retry
+                            .as_ref()
+                            .and_then(|r| r.throttling.as_ref())
+                            .map_or(0.0, |t| t.max_tokens);
                     }
                 }
             }
-            (Role::Producer(a), Role::Producer(b)) => {
-                if a.workload != b.workload {
-                    self.start_workload(i, &b.workload);
-                }
+            (Role::Producer(a), Role::Producer(b)) if a.workload != b.workload => {
+                self.start_workload(i, &b.workload);
             }
             (Role::Service(a), Role::Service(b)) => {
                 let (from, to) = (a.replicas as usize, b.replicas as usize);
@@ -277,7 +337,11 @@ impl Engine {
                 if let NodeRt::Service(s) = &mut self.nodes[i] {
                     s.replicas.truncate(to);
                     while s.replicas.len() < to {
-                        s.replicas.push(ReplicaRt { up: true, backlog: Default::default(), busy: 0 });
+                        s.replicas.push(ReplicaRt {
+                            up: true,
+                            backlog: Default::default(),
+                            busy: 0,
+                        });
                     }
                 }
                 for r in 0..to {
@@ -320,7 +384,9 @@ impl Engine {
     }
 
     fn grow_partitions(&mut self, b: usize, l: usize, to: usize) {
-        let NodeRt::Broker(br) = &mut self.nodes[b] else { return };
+        let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            return;
+        };
         while br.logs[l].partitions.len() < to {
             br.logs[l].partitions.push(PartitionRt::default());
         }

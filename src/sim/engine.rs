@@ -136,7 +136,11 @@ impl Engine {
     /// Sizes of everything that grows with work in flight: (message slots, pending events,
     /// call slots). Memory is bounded when these are.
     pub fn footprint(&self) -> (usize, usize, usize) {
-        (self.msgs.capacity(), self.queue.len(), self.calls.slots.len())
+        (
+            self.msgs.capacity(),
+            self.queue.len(),
+            self.calls.slots.len(),
+        )
     }
 
     /// Events waiting in the queue.
@@ -249,7 +253,11 @@ impl Engine {
     fn handle(&mut self, ev: Event) {
         match ev {
             Event::Arrive { slot, id } => {
-                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InFlight) {
+                if self
+                    .msgs
+                    .get(slot)
+                    .is_some_and(|m| m.id == id && m.state == MsgState::InFlight)
+                {
                     self.arrive(slot);
                 }
             }
@@ -258,18 +266,28 @@ impl Engine {
                 self.on_caller_start(node as usize, caller, gen)
             }
             Event::ServiceDone { slot, id } => {
-                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InService) {
+                if self
+                    .msgs
+                    .get(slot)
+                    .is_some_and(|m| m.id == id && m.state == MsgState::InService)
+                {
                     self.on_service_done(slot);
                 }
             }
             Event::ConsumeDone { slot, id } => {
-                if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InService) {
+                if self
+                    .msgs
+                    .get(slot)
+                    .is_some_and(|m| m.id == id && m.state == MsgState::InService)
+                {
                     self.on_consume_done(slot);
                 }
             }
             Event::Deadline { call, gen } => self.on_deadline(call, gen),
             Event::RetryFire { call, gen } => self.on_retry_fire(call, gen),
-            Event::ConfirmTimeout { node, origin } => self.on_confirm_timeout(node as usize, origin),
+            Event::ConfirmTimeout { node, origin } => {
+                self.on_confirm_timeout(node as usize, origin)
+            }
             Event::CommitTick { node } => self.on_commit_tick(node as usize),
             Event::Fault { idx } => {
                 if let Some(f) = self.faults.get(idx as usize).cloned() {
@@ -282,7 +300,8 @@ impl Engine {
     fn arrive(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("checked by caller");
         if m.lost {
-            let reason = if self.link_between(m.from.node as usize, m.to.node as usize)
+            let reason = if self
+                .link_between(m.from.node as usize, m.to.node as usize)
                 .is_some_and(|l| self.links[l].cut)
             {
                 LossReason::LinkCut
@@ -392,7 +411,10 @@ impl Engine {
         m.state = state;
         *self.metrics.ledger.slot(old) -= 1;
         *self.metrics.ledger.slot(state) += 1;
-        if !matches!(state, MsgState::InFlight | MsgState::Queued | MsgState::InService) {
+        if !matches!(
+            state,
+            MsgState::InFlight | MsgState::Queued | MsgState::InService
+        ) {
             self.msgs.remove(slot);
         }
     }
@@ -406,7 +428,8 @@ impl Engine {
         match state {
             MsgState::Lost(r) => {
                 self.metrics.lost(node, r);
-                self.journeys.record(origin, self.now, Step::Lost { reason: r });
+                self.journeys
+                    .record(origin, self.now, Step::Lost { reason: r });
             }
             MsgState::Expired => {
                 self.metrics.bump(node, |c| c.expired += 1);
@@ -428,7 +451,11 @@ impl Engine {
         let now = self.now;
         let (body, grpc) = {
             let m = self.msgs.get(slot).expect("live");
-            let enc = if m.has(flags::JSON) { Encoding::Json } else { Encoding::Protobuf };
+            let enc = if m.has(flags::JSON) {
+                Encoding::Json
+            } else {
+                Encoding::Protobuf
+            };
             let pk = match kind {
                 MsgKind::Request | MsgKind::Retry => PayloadKind::OrderRequest,
                 MsgKind::Response | MsgKind::Error => PayloadKind::OrderReply,
@@ -441,7 +468,9 @@ impl Engine {
         let _ = grpc;
         let link = self.link_between(from.node as usize, to.node as usize);
         let (arrive, lost) = match link {
-            Some(l) => self.links[l].transmit(&self.scenario.links[l], from.node as usize, now, body),
+            Some(l) => {
+                self.links[l].transmit(&self.scenario.links[l], from.node as usize, now, body)
+            }
             None => (now, true),
         };
         let m = self.msgs.get_mut(slot).expect("live");
@@ -455,7 +484,17 @@ impl Engine {
         m.size = body;
         let origin = m.origin;
         self.set_state(slot, MsgState::InFlight);
-        self.journeys.record(origin, now, Step::Sent { id, kind, from, to, bytes: body });
+        self.journeys.record(
+            origin,
+            now,
+            Step::Sent {
+                id,
+                kind,
+                from,
+                to,
+                bytes: body,
+            },
+        );
         self.schedule(arrive, Event::Arrive { slot, id });
     }
 
@@ -473,7 +512,14 @@ impl Engine {
         self.link_between(a, b).is_some_and(|l| !self.links[l].cut)
     }
 
-    pub(crate) fn emit(&mut self, kind: OutputKind, at: Endpoint, id: u64, origin: u64, msg: MsgKind) {
+    pub(crate) fn emit(
+        &mut self,
+        kind: OutputKind,
+        at: Endpoint,
+        id: u64,
+        origin: u64,
+        msg: MsgKind,
+    ) {
         if self.outputs.len() >= MAX_OUTPUTS {
             self.outputs.pop_front();
             self.dropped_outputs += 1;
@@ -498,7 +544,11 @@ impl Engine {
                     depth += b.queues.iter().map(|q| q.ready.len() as u64).sum::<u64>();
                 }
                 NodeRt::Service(s) => {
-                    depth += s.replicas.iter().map(|r| r.backlog.len() as u64).sum::<u64>();
+                    depth += s
+                        .replicas
+                        .iter()
+                        .map(|r| r.backlog.len() as u64)
+                        .sum::<u64>();
                 }
                 NodeRt::Group(g) => {
                     if let Some(l) = &g.log {
@@ -539,7 +589,12 @@ impl Engine {
                 MsgState::InFlight => f += 1,
                 MsgState::Queued => q += 1,
                 MsgState::InService => s += 1,
-                other => return Err(format!("message {} is alive in final state {other:?}", m.id)),
+                other => {
+                    return Err(format!(
+                        "message {} is alive in final state {other:?}",
+                        m.id
+                    ))
+                }
             }
         }
         let l = &self.metrics.ledger;

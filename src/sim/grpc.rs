@@ -39,7 +39,9 @@ impl Engine {
             Role::Producer(p) => self.start_workload(node, &p.workload),
             Role::ConsumerGroup(g) => {
                 if let crate::scenario::CommitMode::Periodic { interval_ms } = g.commit {
-                    let NodeRt::Group(rt) = &mut self.nodes[node] else { return };
+                    let NodeRt::Group(rt) = &mut self.nodes[node] else {
+                        return;
+                    };
                     rt.tick_gen += 1;
                     let at = self.now.after(ms_to_ns(interval_ms).max(1));
                     self.schedule(at, Event::CommitTick { node: node as u16 });
@@ -64,13 +66,23 @@ impl Engine {
             _ => return,
         };
         match *w {
-            Workload::ClosedLoop { concurrency, think_ms } => {
+            Workload::ClosedLoop {
+                concurrency,
+                think_ms,
+            } => {
                 if let NodeRt::Client(c) = &mut self.nodes[node] {
                     c.callers = concurrency;
                 }
                 let at = self.now.after(ms_to_ns(think_ms));
                 for caller in 0..concurrency {
-                    self.schedule(at, Event::CallerStart { node: node as u16, caller, gen });
+                    self.schedule(
+                        at,
+                        Event::CallerStart {
+                            node: node as u16,
+                            caller,
+                            gen,
+                        },
+                    );
                 }
             }
             _ => self.schedule_arrival(node, gen),
@@ -86,7 +98,9 @@ impl Engine {
     }
 
     fn schedule_arrival(&mut self, node: usize, gen: u32) {
-        let Some(w) = self.workload(node).cloned() else { return };
+        let Some(w) = self.workload(node).cloned() else {
+            return;
+        };
         let rng = match &mut self.nodes[node] {
             NodeRt::Client(c) => &mut c.arrivals,
             NodeRt::Producer(p) => &mut p.arrivals,
@@ -97,7 +111,13 @@ impl Engine {
             Workload::FixedRate { rate_per_s } if rate_per_s > 0.0 => ms_to_ns(1000.0 / rate_per_s),
             _ => return,
         };
-        self.schedule(self.now.after(gap.max(1)), Event::Arrival { node: node as u16, gen });
+        self.schedule(
+            self.now.after(gap.max(1)),
+            Event::Arrival {
+                node: node as u16,
+                gen,
+            },
+        );
     }
 
     pub(crate) fn on_arrival(&mut self, node: usize, gen: u32) {
@@ -117,7 +137,9 @@ impl Engine {
     }
 
     pub(crate) fn on_caller_start(&mut self, node: usize, caller: u32, gen: u32) {
-        let NodeRt::Client(c) = &self.nodes[node] else { return };
+        let NodeRt::Client(c) = &self.nodes[node] else {
+            return;
+        };
         if c.up && c.gen == gen && caller < c.callers {
             self.start_call(node, 0, Some(caller), None, SimTime::NEVER);
         }
@@ -135,7 +157,13 @@ impl Engine {
                 json: c.encoding == Encoding::Json,
                 deadline: c.deadline_ms,
             },
-            _ => CallPolicy { lb: LbPolicy::RoundRobin, retry: None, responses: 1, json: false, deadline: None },
+            _ => CallPolicy {
+                lb: LbPolicy::RoundRobin,
+                retry: None,
+                responses: 1,
+                json: false,
+                deadline: None,
+            },
         }
     }
 
@@ -158,7 +186,9 @@ impl Engine {
         };
         let pol = self.policy(node);
         let origin = self.new_origin();
-        let own = pol.deadline.map_or(SimTime::NEVER, |d| self.now.after(ms_to_ns(d)));
+        let own = pol
+            .deadline
+            .map_or(SimTime::NEVER, |d| self.now.after(ms_to_ns(d)));
         let deadline = own.min(inherited_deadline);
         let (slot, gen) = self.calls.insert(Call {
             gen: 0,
@@ -177,7 +207,14 @@ impl Engine {
             key: parent.map_or((origin % 1000) as u32, |p| p.2),
             json: pol.json,
         });
-        self.journeys.record(origin, self.now, Step::Created { at: Endpoint::new(node, inst as usize), key: (origin % 1000) as u32 });
+        self.journeys.record(
+            origin,
+            self.now,
+            Step::Created {
+                at: Endpoint::new(node, inst as usize),
+                key: (origin % 1000) as u32,
+            },
+        );
         if deadline != SimTime::NEVER {
             self.schedule(deadline, Event::Deadline { call: slot, gen });
         }
@@ -189,20 +226,33 @@ impl Engine {
         if !self.reachable(client, target) {
             return None;
         }
-        let NodeRt::Service(s) = &self.nodes[target] else { return None };
+        let NodeRt::Service(s) = &self.nodes[target] else {
+            return None;
+        };
         let ready: Vec<bool> = s.replicas.iter().map(|r| r.up).collect();
         let n = ready.len();
         if n == 0 {
             return None;
         }
         let (cursor, sticky) = match &self.nodes[client] {
-            NodeRt::Client(c) => (if lb == LbPolicy::PickFirst { c.pick } else { c.rr }, lb == LbPolicy::PickFirst),
+            NodeRt::Client(c) => (
+                if lb == LbPolicy::PickFirst {
+                    c.pick
+                } else {
+                    c.rr
+                },
+                lb == LbPolicy::PickFirst,
+            ),
             NodeRt::Service(s) => (s.rr, false),
             _ => (0, false),
         };
         let start = cursor as usize % n;
         let pick = (0..n).map(|k| (start + k) % n).find(|&r| ready[r])?;
-        let next = if sticky { pick as u32 } else { (pick + 1) as u32 };
+        let next = if sticky {
+            pick as u32
+        } else {
+            (pick + 1) as u32
+        };
         match &mut self.nodes[client] {
             NodeRt::Client(c) if sticky => c.pick = next,
             NodeRt::Client(c) => c.rr = next,
@@ -213,15 +263,19 @@ impl Engine {
     }
 
     fn attempt(&mut self, call: u32, gen: u32, lb: LbPolicy) {
-        let Some(c) = self.calls.get_mut(call, gen) else { return };
+        let Some(c) = self.calls.get_mut(call, gen) else {
+            return;
+        };
         c.attempt += 1;
-        let (client, inst, target, attempt, origin, key, json, deadline) =
-            (c.client, c.inst, c.target, c.attempt, c.origin, c.key, c.json, c.deadline);
+        let (client, inst, target, attempt, origin, key, json, deadline) = (
+            c.client, c.inst, c.target, c.attempt, c.origin, c.key, c.json, c.deadline,
+        );
         if attempt == 1 {
             self.metrics.bump(client, |m| m.sent += 1);
         } else {
             self.metrics.bump(client, |m| m.retried += 1);
-            self.journeys.record(origin, self.now, Step::Retried { attempt });
+            self.journeys
+                .record(origin, self.now, Step::Retried { attempt });
         }
         let Some(replica) = self.pick_replica(client, target, lb) else {
             self.attempt_failed(call, gen, StatusCode::Unavailable);
@@ -232,20 +286,34 @@ impl Engine {
         }
         let from = Endpoint::new(client, inst as usize);
         let f = if json { flags::JSON } else { 0 };
-        let Some(slot) = self.create(MsgKind::Request, origin, from, rpc_ctx(call, gen), key, self.now, f) else {
+        let Some(slot) = self.create(
+            MsgKind::Request,
+            origin,
+            from,
+            rpc_ctx(call, gen),
+            key,
+            self.now,
+            f,
+        ) else {
             self.attempt_failed(call, gen, StatusCode::ResourceExhausted);
             return;
         };
         let m = self.msgs.get_mut(slot).expect("just created");
         m.deliveries = attempt;
         m.deadline = deadline;
-        let kind = if attempt > 1 { MsgKind::Retry } else { MsgKind::Request };
+        let kind = if attempt > 1 {
+            MsgKind::Retry
+        } else {
+            MsgKind::Request
+        };
         self.send(slot, from, Endpoint::new(target, replica), kind);
     }
 
     /// An attempt failed with `status`: retry it if the policy allows, or end the call.
     pub(crate) fn attempt_failed(&mut self, call: u32, gen: u32, status: StatusCode) {
-        let Some(c) = self.calls.get(call, gen) else { return };
+        let Some(c) = self.calls.get(call, gen) else {
+            return;
+        };
         if c.waiting_retry {
             return;
         }
@@ -269,7 +337,9 @@ impl Engine {
         }
         let cap = (rp.initial_backoff_ms * libm::pow(rp.backoff_multiplier, (attempt - 1) as f64))
             .min(rp.max_backoff_ms);
-        let NodeRt::Client(cl) = &mut self.nodes[client] else { return };
+        let NodeRt::Client(cl) = &mut self.nodes[client] else {
+            return;
+        };
         let backoff = ms_to_ns(cap * cl.choice.unit());
         let at = self.now.after(backoff);
         if at >= deadline {
@@ -279,12 +349,20 @@ impl Engine {
         if let Some(c) = self.calls.get_mut(call, gen) {
             c.waiting_retry = true;
         }
-        self.emit(OutputKind::Retried, Endpoint::new(client, 0), 0, origin, MsgKind::Retry);
+        self.emit(
+            OutputKind::Retried,
+            Endpoint::new(client, 0),
+            0,
+            origin,
+            MsgKind::Retry,
+        );
         self.schedule(at, Event::RetryFire { call, gen });
     }
 
     pub(crate) fn on_retry_fire(&mut self, call: u32, gen: u32) {
-        let Some(c) = self.calls.get_mut(call, gen) else { return };
+        let Some(c) = self.calls.get_mut(call, gen) else {
+            return;
+        };
         if !c.waiting_retry {
             return;
         }
@@ -302,7 +380,9 @@ impl Engine {
 
     /// Ends a call with its final status.
     fn call_done(&mut self, call: u32, status: StatusCode) {
-        let Some(c) = self.calls.remove(call) else { return };
+        let Some(c) = self.calls.remove(call) else {
+            return;
+        };
         let node = c.client;
         self.metrics.bump(node, |m| m.status[status.idx()] += 1);
         let at = Endpoint::new(node, c.inst as usize);
@@ -312,7 +392,10 @@ impl Engine {
                 self.metrics.latency[node].record(lat);
                 self.metrics.series.done(lat);
             }
-            if let (Some(Role::Client(spec)), NodeRt::Client(cl)) = (self.scenario.nodes.get(node).map(|n| &n.role), &mut self.nodes[node]) {
+            if let (Some(Role::Client(spec)), NodeRt::Client(cl)) = (
+                self.scenario.nodes.get(node).map(|n| &n.role),
+                &mut self.nodes[node],
+            ) {
                 if let Some(t) = spec.retry.as_ref().and_then(|r| r.throttling.as_ref()) {
                     cl.tokens = (cl.tokens + t.token_ratio).min(t.max_tokens);
                 }
@@ -320,22 +403,46 @@ impl Engine {
             self.emit(OutputKind::CallOk, at, 0, c.origin, MsgKind::Response);
         } else {
             self.metrics.series.error();
-            self.emit(OutputKind::CallFailed, at, status.code() as u64, c.origin, MsgKind::Error);
+            self.emit(
+                OutputKind::CallFailed,
+                at,
+                status.code() as u64,
+                c.origin,
+                MsgKind::Error,
+            );
         }
-        self.journeys.record(c.origin, self.now, Step::Status { code: status });
+        self.journeys
+            .record(c.origin, self.now, Step::Status { code: status });
         if let Some((slot, id)) = c.parent {
-            if self.msgs.get(slot).is_some_and(|m| m.id == id && m.state == MsgState::InService) {
+            if self
+                .msgs
+                .get(slot)
+                .is_some_and(|m| m.id == id && m.state == MsgState::InService)
+            {
                 self.complete_request(slot, status);
             }
         }
-        if let (Some(caller), Some(Workload::ClosedLoop { think_ms, .. })) = (c.caller, self.workload(node).cloned()) {
+        if let (Some(caller), Some(Workload::ClosedLoop { think_ms, .. })) =
+            (c.caller, self.workload(node).cloned())
+        {
             if let NodeRt::Client(cl) = &self.nodes[node] {
                 let gen = cl.gen;
                 // After a failure a caller pauses at least FAILURE_PAUSE, so a dead service
                 // cannot make virtual time stand still.
-                let pause = if status == StatusCode::Ok { 0 } else { FAILURE_PAUSE_NS };
+                let pause = if status == StatusCode::Ok {
+                    0
+                } else {
+                    FAILURE_PAUSE_NS
+                };
                 let at = self.now.after(ms_to_ns(think_ms).max(pause));
-                self.schedule(at, Event::CallerStart { node: node as u16, caller, gen });
+                self.schedule(
+                    at,
+                    Event::CallerStart {
+                        node: node as u16,
+                        caller,
+                        gen,
+                    },
+                );
             }
         }
     }
@@ -380,9 +487,13 @@ impl Engine {
     pub(crate) fn service_receive(&mut self, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (node, inst) = (m.to.node as usize, m.to.inst as usize);
-        let Role::Service(spec) = self.role(node) else { return };
+        let Role::Service(spec) = self.role(node) else {
+            return;
+        };
         let (workers, queue_limit) = (spec.workers, spec.queue_limit);
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
         if !s.replicas.get(inst).is_some_and(|r| r.up) {
             // Connection refused: the caller hears UNAVAILABLE at once.
             self.finish(slot, MsgState::Lost(LossReason::NodeDown));
@@ -395,7 +506,9 @@ impl Engine {
         if let Some(msg) = self.msgs.get_mut(slot) {
             msg.enqueued = now;
         }
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
         let r = &mut s.replicas[inst];
         if r.busy < workers {
             self.metrics.wait[node].enter(self.now);
@@ -405,7 +518,8 @@ impl Engine {
         } else {
             r.backlog.push_back(slot);
             self.metrics.wait[node].enter(self.now);
-            self.journeys.record(m.origin, self.now, Step::Queued { at: m.to });
+            self.journeys
+                .record(m.origin, self.now, Step::Queued { at: m.to });
             self.set_state(slot, MsgState::Queued);
         }
     }
@@ -414,9 +528,13 @@ impl Engine {
         let m = self.msgs.get(slot).expect("live");
         let (to, origin, enq, attempt) = (m.to, m.origin, m.enqueued, m.deliveries);
         let node = to.node as usize;
-        let Role::Service(spec) = self.role(node) else { return };
+        let Role::Service(spec) = self.role(node) else {
+            return;
+        };
         let st = spec.service_time;
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
         s.replicas[to.inst as usize].busy += 1;
         let dur = sample(&st, s.slow, &mut s.work);
         let wait = self.now.since(enq);
@@ -425,7 +543,8 @@ impl Engine {
             c.delivered += 1;
             c.work_ns += dur;
         });
-        self.journeys.record(origin, self.now, Step::Delivered { at: to, attempt });
+        self.journeys
+            .record(origin, self.now, Step::Delivered { at: to, attempt });
         self.set_state(slot, MsgState::InService);
         let id = self.msgs.get(slot).expect("live").id;
         self.schedule(self.now.after(dur), Event::ServiceDone { slot, id });
@@ -440,7 +559,11 @@ impl Engine {
             // Synchronous downstream call: the worker waits, the deadline is inherited.
             if let Some(me) = self.msgs.get_mut(slot) {
                 me.ctx = match me.ctx {
-                    Ctx::Rpc { call, gen, .. } => Ctx::Rpc { call, gen, aux: u16::MAX },
+                    Ctx::Rpc { call, gen, .. } => Ctx::Rpc {
+                        call,
+                        gen,
+                        aux: u16::MAX,
+                    },
                     c => c,
                 };
             }
@@ -454,9 +577,14 @@ impl Engine {
     fn complete_request(&mut self, slot: u32, status: StatusCode) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (node, inst) = (m.to.node as usize, m.to.inst as usize);
-        let Ctx::Rpc { call, gen, aux } = m.ctx else { return };
+        let Ctx::Rpc { call, gen, aux } = m.ctx else {
+            return;
+        };
         let sent_so_far = if aux == u16::MAX { 0 } else { aux as u32 };
-        let total = self.calls.get(call, gen).map_or(1, |c| c.stream_left.max(1) + sent_so_far);
+        let total = self
+            .calls
+            .get(call, gen)
+            .map_or(1, |c| c.stream_left.max(1) + sent_so_far);
         if status == StatusCode::Ok && sent_so_far == 0 {
             if let NodeRt::Service(s) = &self.nodes[node] {
                 if let Some(target) = s.publish {
@@ -467,23 +595,40 @@ impl Engine {
         if status == StatusCode::Ok && sent_so_far + 1 < total {
             // Server streaming: one more response now, the next after another service time.
             let f = m.flags & flags::JSON;
-            if let Some(r) = self.create(MsgKind::Response, m.origin, m.to, rpc_ctx(call, gen), m.key, m.created, f) {
+            if let Some(r) = self.create(
+                MsgKind::Response,
+                m.origin,
+                m.to,
+                rpc_ctx(call, gen),
+                m.key,
+                m.created,
+                f,
+            ) {
                 if let Some(rm) = self.msgs.get_mut(r) {
                     rm.deliveries = m.deliveries;
                 }
                 self.send(r, m.to, m.from, MsgKind::Response);
             }
-            let Role::Service(spec) = self.role(node) else { return };
+            let Role::Service(spec) = self.role(node) else {
+                return;
+            };
             let st = spec.service_time;
-            let NodeRt::Service(s) = &mut self.nodes[node] else { return };
+            let NodeRt::Service(s) = &mut self.nodes[node] else {
+                return;
+            };
             let dur = sample(&st, s.slow, &mut s.work);
             if let Some(me) = self.msgs.get_mut(slot) {
-                me.ctx = Ctx::Rpc { call, gen, aux: (sent_so_far + 1) as u16 };
+                me.ctx = Ctx::Rpc {
+                    call,
+                    gen,
+                    aux: (sent_so_far + 1) as u16,
+                };
             }
             self.schedule(self.now.after(dur), Event::ServiceDone { slot, id: m.id });
             return;
         }
-        self.journeys.record(m.origin, self.now, Step::Processed { at: m.to });
+        self.journeys
+            .record(m.origin, self.now, Step::Processed { at: m.to });
         self.respond(slot, status);
         self.free_worker(node, inst);
     }
@@ -493,15 +638,27 @@ impl Engine {
         let m = self.msgs.get_mut(slot).expect("live");
         let (from, to) = (m.to, m.from);
         if let Ctx::Rpc { call, gen, .. } = m.ctx {
-            m.ctx = Ctx::Rpc { call, gen, aux: status.idx() as u16 };
+            m.ctx = Ctx::Rpc {
+                call,
+                gen,
+                aux: status.idx() as u16,
+            };
         }
-        let kind = if status == StatusCode::Ok { MsgKind::Response } else { MsgKind::Error };
+        let kind = if status == StatusCode::Ok {
+            MsgKind::Response
+        } else {
+            MsgKind::Error
+        };
         self.send(slot, from, to, kind);
     }
 
     fn free_worker(&mut self, node: usize, inst: usize) {
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
-        let Some(r) = s.replicas.get_mut(inst) else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
+        let Some(r) = s.replicas.get_mut(inst) else {
+            return;
+        };
         r.busy = r.busy.saturating_sub(1);
         self.pump(node, inst);
     }
@@ -513,12 +670,18 @@ impl Engine {
             _ => return,
         };
         loop {
-            let NodeRt::Service(s) = &mut self.nodes[node] else { return };
-            let Some(r) = s.replicas.get_mut(inst) else { return };
+            let NodeRt::Service(s) = &mut self.nodes[node] else {
+                return;
+            };
+            let Some(r) = s.replicas.get_mut(inst) else {
+                return;
+            };
             if !r.up || r.busy >= workers {
                 return;
             }
-            let Some(next) = r.backlog.pop_front() else { return };
+            let Some(next) = r.backlog.pop_front() else {
+                return;
+            };
             let expired = self.msgs.get(next).is_some_and(|m| m.deadline <= self.now);
             if expired {
                 // The caller has given up: a server that honours deadlines skips the work.
@@ -533,8 +696,12 @@ impl Engine {
 
     /// Crashes replica `inst` of service `node`: its requests are lost and callers see UNAVAILABLE.
     pub(crate) fn crash_replica(&mut self, node: usize, inst: usize) {
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
-        let Some(r) = s.replicas.get_mut(inst) else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
+        let Some(r) = s.replicas.get_mut(inst) else {
+            return;
+        };
         if !r.up {
             return;
         }
@@ -548,7 +715,11 @@ impl Engine {
         let victims: Vec<u32> = self
             .msgs
             .iter()
-            .filter(|(_, m)| m.to == here && matches!(m.state, MsgState::Queued | MsgState::InService) && matches!(m.ctx, Ctx::Rpc { .. }))
+            .filter(|(_, m)| {
+                m.to == here
+                    && matches!(m.state, MsgState::Queued | MsgState::InService)
+                    && matches!(m.ctx, Ctx::Rpc { .. })
+            })
             .map(|(s, _)| s)
             .collect();
         for slot in victims {
@@ -564,7 +735,11 @@ impl Engine {
             .slots
             .iter()
             .enumerate()
-            .filter_map(|(i, c)| c.as_ref().filter(|c| c.client == node && c.inst as usize == inst).map(|_| i as u32))
+            .filter_map(|(i, c)| {
+                c.as_ref()
+                    .filter(|c| c.client == node && c.inst as usize == inst)
+                    .map(|_| i as u32)
+            })
             .collect();
         for o in orphans {
             self.calls.remove(o);
@@ -574,18 +749,30 @@ impl Engine {
 
     /// Restarts replica `inst` of service `node`.
     pub(crate) fn restart_replica(&mut self, node: usize, inst: usize) {
-        let NodeRt::Service(s) = &mut self.nodes[node] else { return };
-        let Some(r) = s.replicas.get_mut(inst) else { return };
+        let NodeRt::Service(s) = &mut self.nodes[node] else {
+            return;
+        };
+        let Some(r) = s.replicas.get_mut(inst) else {
+            return;
+        };
         if r.up {
             return;
         }
         r.up = true;
-        self.emit(OutputKind::Restarted, Endpoint::new(node, inst), 0, 0, MsgKind::Request);
+        self.emit(
+            OutputKind::Restarted,
+            Endpoint::new(node, inst),
+            0,
+            0,
+            MsgKind::Request,
+        );
     }
 
     /// Crashes a client: its workload stops and its open calls are forgotten.
     pub(crate) fn crash_client(&mut self, node: usize) {
-        let NodeRt::Client(c) = &mut self.nodes[node] else { return };
+        let NodeRt::Client(c) = &mut self.nodes[node] else {
+            return;
+        };
         if !c.up {
             return;
         }
@@ -601,6 +788,12 @@ impl Engine {
         for o in open {
             self.calls.remove(o);
         }
-        self.emit(OutputKind::Crashed, Endpoint::new(node, 0), 0, 0, MsgKind::Request);
+        self.emit(
+            OutputKind::Crashed,
+            Endpoint::new(node, 0),
+            0,
+            0,
+            MsgKind::Request,
+        );
     }
 }

@@ -13,7 +13,13 @@ pub enum Step {
     /// The logical message or call was created.
     Created { at: Endpoint, key: u32 },
     /// An envelope left `from` for `to`.
-    Sent { id: u64, kind: MsgKind, from: Endpoint, to: Endpoint, bytes: u32 },
+    Sent {
+        id: u64,
+        kind: MsgKind,
+        from: Endpoint,
+        to: Endpoint,
+        bytes: u32,
+    },
     /// It waits in a queue or backlog.
     Queued { at: Endpoint },
     /// Delivery number `attempt` reached a consumer or worker.

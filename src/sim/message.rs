@@ -166,11 +166,21 @@ pub enum Ctx {
     /// A queue message (delivery or ack) of queue `queue`.
     Queue { queue: u16 },
     /// A delivery of a log record.
-    Record { log: u16, partition: u16, offset: u64, gen: u32 },
+    Record {
+        log: u16,
+        partition: u16,
+        offset: u64,
+        gen: u32,
+    },
     /// A publisher confirm for message `origin`.
     Confirm,
     /// An offset commit.
-    Commit { log: u16, partition: u16, offset: u64, gen: u32 },
+    Commit {
+        log: u16,
+        partition: u16,
+        offset: u64,
+        gen: u32,
+    },
 }
 
 /// One envelope.

@@ -170,7 +170,11 @@ impl Latency {
             p50_ms: self.quantile_ms(0.5),
             p90_ms: self.quantile_ms(0.9),
             p99_ms: self.quantile_ms(0.99),
-            max_ms: if self.count() == 0 { 0.0 } else { self.max_ms() },
+            max_ms: if self.count() == 0 {
+                0.0
+            } else {
+                self.max_ms()
+            },
         }
     }
 }

@@ -49,7 +49,7 @@ impl Rng {
     }
     /// Uniform integer below `n` (n > 0), without modulo bias worth noticing (Lemire).
     pub fn below(&mut self, n: u32) -> u32 {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as u32
+        (((self.next_u64() >> 32) * n as u64) >> 32) as u32
     }
     /// True with probability `p`.
     pub fn chance(&mut self, p: f64) -> bool {

@@ -30,13 +30,25 @@ impl BoxRef {
             return None;
         };
         if let Some(i) = spec.queues.iter().position(|q| q.name == name) {
-            return Some(BoxRef { broker: b, kind: BoxKind::Queue, idx: i });
+            return Some(BoxRef {
+                broker: b,
+                kind: BoxKind::Queue,
+                idx: i,
+            });
         }
         if let Some(i) = spec.logs.iter().position(|q| q.name == name) {
-            return Some(BoxRef { broker: b, kind: BoxKind::Log, idx: i });
+            return Some(BoxRef {
+                broker: b,
+                kind: BoxKind::Log,
+                idx: i,
+            });
         }
         let i = spec.exchanges.iter().position(|q| q.name == name)?;
-        Some(BoxRef { broker: b, kind: BoxKind::Exchange, idx: i })
+        Some(BoxRef {
+            broker: b,
+            kind: BoxKind::Exchange,
+            idx: i,
+        })
     }
     /// The `inst` of this box in an [`super::Endpoint`] of the broker.
     pub fn inst(&self, s: &Scenario) -> usize {
@@ -224,6 +236,8 @@ pub(crate) struct GroupRt {
     pub tick_gen: u32,
 }
 
+// Few nodes per run: boxing the larger variants would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum NodeRt {
     Client(ClientRt),
     Service(ServiceRt),
@@ -240,28 +254,47 @@ impl NodeRt {
             Role::Client(c) => NodeRt::Client(ClientRt {
                 up: true,
                 gen: 0,
-                arrivals: Rng::new(seed, Stream::Arrivals, c.arrival_stream.map_or(idx, |a| 1_000 + a as u64)),
+                arrivals: Rng::new(
+                    seed,
+                    Stream::Arrivals,
+                    c.arrival_stream.map_or(idx, |a| 1_000 + a as u64),
+                ),
                 choice: Rng::new(seed, Stream::Choice, idx),
                 target: s.node_idx(&c.target).unwrap_or(0),
                 rr: 0,
                 pick: 0,
-                tokens: c.retry.as_ref().and_then(|r| r.throttling.as_ref()).map_or(0.0, |t| t.max_tokens),
+                tokens: c
+                    .retry
+                    .as_ref()
+                    .and_then(|r| r.throttling.as_ref())
+                    .map_or(0.0, |t| t.max_tokens),
                 callers: 0,
             }),
             Role::Service(sv) => NodeRt::Service(ServiceRt {
                 replicas: (0..sv.replicas)
-                    .map(|_| ReplicaRt { up: true, backlog: VecDeque::new(), busy: 0 })
+                    .map(|_| ReplicaRt {
+                        up: true,
+                        backlog: VecDeque::new(),
+                        busy: 0,
+                    })
                     .collect(),
                 work: Rng::new(seed, Stream::Work, idx),
                 slow: 1.0,
                 calls: sv.calls.as_deref().and_then(|c| s.node_idx(c)),
-                publish: sv.publish.as_ref().and_then(|p| BoxRef::resolve(s, &p.broker, &p.to)),
+                publish: sv
+                    .publish
+                    .as_ref()
+                    .and_then(|p| BoxRef::resolve(s, &p.broker, &p.to)),
                 rr: 0,
             }),
             Role::Producer(p) => NodeRt::Producer(ProducerRt {
                 up: true,
                 gen: 0,
-                arrivals: Rng::new(seed, Stream::Arrivals, p.arrival_stream.map_or(idx, |a| 1_000 + a as u64)),
+                arrivals: Rng::new(
+                    seed,
+                    Stream::Arrivals,
+                    p.arrival_stream.map_or(idx, |a| 1_000 + a as u64),
+                ),
                 choice: Rng::new(seed, Stream::Choice, idx),
                 target: BoxRef::resolve(s, &p.publish.broker, &p.publish.to),
                 unconfirmed: BTreeMap::new(),
@@ -270,7 +303,12 @@ impl NodeRt {
                 let mut queues: Vec<QueueRt> = b
                     .queues
                     .iter()
-                    .map(|_| QueueRt { ready: VecDeque::new(), groups: Vec::new(), rr: 0, dlq: 0 })
+                    .map(|_| QueueRt {
+                        ready: VecDeque::new(),
+                        groups: Vec::new(),
+                        rr: 0,
+                        dlq: 0,
+                    })
                     .collect();
                 let mut logs: Vec<LogRt> = b
                     .logs
@@ -287,7 +325,8 @@ impl NodeRt {
                         }
                         if let Some(q) = b.queues.iter().position(|q| q.name == cg.source.from) {
                             queues[q].groups.push(g);
-                        } else if let Some(l) = b.logs.iter().position(|l| l.name == cg.source.from) {
+                        } else if let Some(l) = b.logs.iter().position(|l| l.name == cg.source.from)
+                        {
                             logs[l].groups.push(g);
                         }
                     }
@@ -302,7 +341,12 @@ impl NodeRt {
                             .collect()
                     })
                     .collect();
-                NodeRt::Broker(BrokerRt { up: true, queues, logs, exchanges })
+                NodeRt::Broker(BrokerRt {
+                    up: true,
+                    queues,
+                    logs,
+                    exchanges,
+                })
             }
             Role::ConsumerGroup(g) => {
                 let source = BoxRef::resolve(s, &g.source.broker, &g.source.from);
@@ -362,11 +406,22 @@ impl LinkRt {
             last_arrival: SimTime::ZERO,
             rng: Rng::new(seed, Stream::Link, (i as u64) * 2 + d),
         };
-        LinkRt { a, cut, extra_ns: 0, dirs: [dir(0), dir(1)] }
+        LinkRt {
+            a,
+            cut,
+            extra_ns: 0,
+            dirs: [dir(0), dir(1)],
+        }
     }
 
     /// Sends `bytes` from node `from` at `now`: returns (arrival or loss time, lost).
-    pub fn transmit(&mut self, spec: &Link, from: usize, now: SimTime, bytes: u32) -> (SimTime, bool) {
+    pub fn transmit(
+        &mut self,
+        spec: &Link,
+        from: usize,
+        now: SimTime,
+        bytes: u32,
+    ) -> (SimTime, bool) {
         if self.cut {
             return (now, true);
         }
@@ -377,7 +432,10 @@ impl LinkRt {
         };
         let depart = d.busy_until.max(now).after(tx);
         d.busy_until = depart;
-        let jitter = spec.jitter.as_ref().map_or(0, |j| super::dist::sample(j, 1.0, &mut d.rng));
+        let jitter = spec
+            .jitter
+            .as_ref()
+            .map_or(0, |j| super::dist::sample(j, 1.0, &mut d.rng));
         let travel = ms_to_ns(spec.latency_ms) + self.extra_ns + jitter;
         if d.rng.chance(spec.loss) {
             let at = now.after(((depart.since(now) + travel) as f64 * LOSS_POINT) as u64);
@@ -434,10 +492,16 @@ impl Calls {
         }
     }
     pub fn get(&self, slot: u32, gen: u32) -> Option<&Call> {
-        self.slots.get(slot as usize)?.as_ref().filter(|c| c.gen == gen)
+        self.slots
+            .get(slot as usize)?
+            .as_ref()
+            .filter(|c| c.gen == gen)
     }
     pub fn get_mut(&mut self, slot: u32, gen: u32) -> Option<&mut Call> {
-        self.slots.get_mut(slot as usize)?.as_mut().filter(|c| c.gen == gen)
+        self.slots
+            .get_mut(slot as usize)?
+            .as_mut()
+            .filter(|c| c.gen == gen)
     }
     pub fn remove(&mut self, slot: u32) -> Option<Call> {
         let c = self.slots.get_mut(slot as usize)?.take();

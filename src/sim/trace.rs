@@ -66,7 +66,12 @@ impl Trace {
         eat(&b.to_le_bytes());
         self.hash = h;
         if self.recording {
-            self.records.push(TraceRecord { t: t.0, ev: name, a, b });
+            self.records.push(TraceRecord {
+                t: t.0,
+                ev: name,
+                a,
+                b,
+            });
         }
     }
     pub fn hash(&self) -> u64 {

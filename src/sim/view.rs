@@ -99,18 +99,21 @@ pub struct NodeView {
 impl Engine {
     /// Every message on a link now, in slot order.
     pub fn in_flight(&self) -> impl Iterator<Item = Flight> + '_ {
-        self.msgs.iter().filter(|(_, m)| m.state == MsgState::InFlight).map(|(_, m)| Flight {
-            id: m.id,
-            origin: m.origin,
-            kind: m.kind,
-            from: m.from,
-            to: m.to,
-            sent: m.sent,
-            arrive: m.arrive,
-            lost: m.lost,
-            bytes: m.size,
-            redelivered: m.has(super::message::flags::REDELIVERED),
-        })
+        self.msgs
+            .iter()
+            .filter(|(_, m)| m.state == MsgState::InFlight)
+            .map(|(_, m)| Flight {
+                id: m.id,
+                origin: m.origin,
+                kind: m.kind,
+                from: m.from,
+                to: m.to,
+                sent: m.sent,
+                arrive: m.arrive,
+                lost: m.lost,
+                bytes: m.size,
+                redelivered: m.has(super::message::flags::REDELIVERED),
+            })
     }
 
     /// A live message by envelope id (for the inspector).
@@ -128,7 +131,11 @@ impl Engine {
         let spec = &self.scenario.nodes[i];
         let mut v = NodeView {
             id: spec.id.clone(),
-            label: if spec.label.is_empty() { spec.id.clone() } else { spec.label.clone() },
+            label: if spec.label.is_empty() {
+                spec.id.clone()
+            } else {
+                spec.label.clone()
+            },
             role: spec.role.as_str(),
             up: true,
             ..Default::default()
@@ -136,19 +143,39 @@ impl Engine {
         match (&self.nodes[i], &spec.role) {
             (NodeRt::Client(c), _) => {
                 v.up = c.up;
-                let open = self.calls.slots.iter().flatten().filter(|x| x.client == i).count() as u32;
-                v.instances.push(InstanceView { up: c.up, busy: open, outstanding: open, ..Default::default() });
+                let open = self
+                    .calls
+                    .slots
+                    .iter()
+                    .flatten()
+                    .filter(|x| x.client == i)
+                    .count() as u32;
+                v.instances.push(InstanceView {
+                    up: c.up,
+                    busy: open,
+                    outstanding: open,
+                    ..Default::default()
+                });
             }
             (NodeRt::Producer(p), _) => {
                 v.up = p.up;
-                v.instances.push(InstanceView { up: p.up, outstanding: p.unconfirmed.len() as u32, ..Default::default() });
+                v.instances.push(InstanceView {
+                    up: p.up,
+                    outstanding: p.unconfirmed.len() as u32,
+                    ..Default::default()
+                });
             }
             (NodeRt::Service(s), _) => {
                 v.up = s.replicas.iter().any(|r| r.up);
                 v.instances = s
                     .replicas
                     .iter()
-                    .map(|r| InstanceView { up: r.up, busy: r.busy, waiting: r.backlog.len() as u32, ..Default::default() })
+                    .map(|r| InstanceView {
+                        up: r.up,
+                        busy: r.busy,
+                        waiting: r.backlog.len() as u32,
+                        ..Default::default()
+                    })
                     .collect();
             }
             (NodeRt::Group(g), _) => {
@@ -164,14 +191,20 @@ impl Engine {
                         outstanding: c.outstanding,
                         processed: c.processed,
                         partitions: g.log.as_ref().map_or(Vec::new(), |l| {
-                            (0..l.owner.len()).filter(|&p| l.owner[p] == Some(ci as u16)).map(|p| p as u32).collect()
+                            (0..l.owner.len())
+                                .filter(|&p| l.owner[p] == Some(ci as u16))
+                                .map(|p| p as u32)
+                                .collect()
                         }),
                     })
                     .collect();
             }
             (NodeRt::Broker(br), Role::Broker(bs)) => {
                 v.up = br.up;
-                v.instances.push(InstanceView { up: br.up, ..Default::default() });
+                v.instances.push(InstanceView {
+                    up: br.up,
+                    ..Default::default()
+                });
                 for (q, qs) in bs.queues.iter().enumerate() {
                     let unacked = self.unacked(i, q);
                     v.boxes.push(BoxView {
@@ -204,20 +237,32 @@ impl Engine {
                                     }
                                 }
                             }
-                            PartitionView { end: part.end(), committed: committed.unwrap_or(part.end()), owner }
+                            PartitionView {
+                                end: part.end(),
+                                committed: committed.unwrap_or(part.end()),
+                                owner,
+                            }
                         })
                         .collect();
                     v.boxes.push(BoxView {
                         name: ls.name.clone(),
                         kind: "log",
-                        depth: parts.iter().map(|p| p.end.saturating_sub(p.committed)).sum(),
+                        depth: parts
+                            .iter()
+                            .map(|p| p.end.saturating_sub(p.committed))
+                            .sum(),
                         partitions: parts,
                         durable: ls.durable,
                         ..Default::default()
                     });
                 }
                 for x in &bs.exchanges {
-                    v.boxes.push(BoxView { name: x.name.clone(), kind: "exchange", durable: true, ..Default::default() });
+                    v.boxes.push(BoxView {
+                        name: x.name.clone(),
+                        kind: "exchange",
+                        durable: true,
+                        ..Default::default()
+                    });
                 }
             }
             _ => {}
@@ -227,13 +272,20 @@ impl Engine {
 
     /// Messages of queue `q` of broker `b` delivered and not yet acknowledged.
     fn unacked(&self, b: usize, q: usize) -> u64 {
-        let NodeRt::Broker(br) = &self.nodes[b] else { return 0 };
+        let NodeRt::Broker(br) = &self.nodes[b] else {
+            return 0;
+        };
         br.queues[q]
             .groups
             .iter()
             .map(|&g| match (&self.nodes[g], self.role(g)) {
-                (NodeRt::Group(gr), Role::ConsumerGroup(s)) if s.ack == crate::scenario::AckMode::Manual => {
-                    gr.consumers.iter().map(|c| c.outstanding as u64).sum::<u64>()
+                (NodeRt::Group(gr), Role::ConsumerGroup(s))
+                    if s.ack == crate::scenario::AckMode::Manual =>
+                {
+                    gr.consumers
+                        .iter()
+                        .map(|c| c.outstanding as u64)
+                        .sum::<u64>()
                 }
                 _ => 0,
             })

@@ -15,10 +15,17 @@ fn every_preset_matches_its_committed_trace_hash() {
         let mut e = Engine::new(preset(name).unwrap(), seed);
         e.run_until(SimTime::from_ms(secs * 1000.0));
         if e.trace_hash() != want {
-            wrong.push(format!("    (\"{name}\", {seed}, {secs:.1}, {:#018x}),", e.trace_hash()));
+            wrong.push(format!(
+                "    (\"{name}\", {seed}, {secs:.1}, {:#018x}),",
+                e.trace_hash()
+            ));
         }
     }
-    assert!(wrong.is_empty(), "trace hashes differ; got:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "trace hashes differ; got:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -38,7 +45,10 @@ fn stepping_and_running_give_the_same_trace() {
     let mut a = Engine::new(preset("hybrid").unwrap(), 5);
     a.run_until(SimTime::from_ms(3000.0));
     let mut b = Engine::new(preset("hybrid").unwrap(), 5);
-    while b.next_event_time().is_some_and(|t| t <= SimTime::from_ms(3000.0)) {
+    while b
+        .next_event_time()
+        .is_some_and(|t| t <= SimTime::from_ms(3000.0))
+    {
         b.step();
     }
     assert_eq!(a.trace_hash(), b.trace_hash());

@@ -5,7 +5,11 @@ use msgflow::scenario::{Fault, StatusCode};
 use msgflow::sim::{Command, Engine, SimTime};
 use serde_json::json;
 
-fn client_service(client: serde_json::Value, service: serde_json::Value, latency: f64) -> serde_json::Value {
+fn client_service(
+    client: serde_json::Value,
+    service: serde_json::Value,
+    latency: f64,
+) -> serde_json::Value {
     json!({
         "version": 1,
         "nodes": [
@@ -30,7 +34,10 @@ fn a_slow_service_makes_calls_exceed_their_deadline() {
     let e = run(scenario(v), 1, 10.0);
     assert_eq!(status(&e, "c", StatusCode::Ok), 0);
     assert!(status(&e, "c", StatusCode::DeadlineExceeded) >= 99);
-    assert!(counters(&e, "c").late >= 98, "answers after the deadline are late");
+    assert!(
+        counters(&e, "c").late >= 98,
+        "answers after the deadline are late"
+    );
 }
 
 #[test]
@@ -56,14 +63,25 @@ fn calls_to_a_crashed_service_fail_at_once_with_unavailable() {
     );
     let mut e = Engine::new(scenario(v), 1);
     e.run_until(SimTime::from_ms(1000.0));
-    e.inject(Command::Fault(Fault::Crash { node: "s".into(), instance: None })).unwrap();
+    e.inject(Command::Fault(Fault::Crash {
+        node: "s".into(),
+        instance: None,
+    }))
+    .unwrap();
     // Answers already on the wire at the crash still arrive; nothing after that.
     e.run_until(SimTime::from_ms(1100.0));
     let before = e.metrics().latency[0].count();
     e.run_until(SimTime::from_ms(2000.0));
     let unavailable = status(&e, "c", StatusCode::Unavailable);
-    assert!((99..=102).contains(&unavailable), "every call fails: {unavailable}");
-    assert_eq!(e.metrics().latency[0].count(), before, "no call succeeds while it is down");
+    assert!(
+        (99..=102).contains(&unavailable),
+        "every call fails: {unavailable}"
+    );
+    assert_eq!(
+        e.metrics().latency[0].count(),
+        before,
+        "no call succeeds while it is down"
+    );
     // Failing at once: none waited for a round trip, so nothing is on the link.
     assert_eq!(e.in_flight().count(), 0);
 }
@@ -102,7 +120,10 @@ fn round_robin_spreads_calls_and_pick_first_sticks_to_one_replica() {
             per[*r as usize] += 1;
         }
         let max = *per.iter().max().unwrap() as f64 / journeys.len() as f64;
-        assert!((max - busiest_share).abs() < 0.02, "{lb}: replica shares {per:?}");
+        assert!(
+            (max - busiest_share).abs() < 0.02,
+            "{lb}: replica shares {per:?}"
+        );
     }
 }
 
@@ -123,24 +144,40 @@ fn retries_back_off_and_throttling_stops_a_retry_storm() {
     let mut storm = [0u64; 2];
     for (i, throttle) in [false, true].into_iter().enumerate() {
         let mut e = Engine::new(scenario(base(throttle)), 2);
-        e.inject(Command::Fault(Fault::Crash { node: "s".into(), instance: None })).unwrap();
+        e.inject(Command::Fault(Fault::Crash {
+            node: "s".into(),
+            instance: None,
+        }))
+        .unwrap();
         e.run_until(SimTime::from_ms(10_000.0));
         storm[i] = counters(&e, "c").retried;
     }
-    assert!(storm[0] > 3950 && storm[0] <= 4000, "without a budget every call retries 4 times: {}", storm[0]);
-    assert!(storm[1] <= 10, "the token bucket stops retries: {}", storm[1]);
+    assert!(
+        storm[0] > 3950 && storm[0] <= 4000,
+        "without a budget every call retries 4 times: {}",
+        storm[0]
+    );
+    assert!(
+        storm[1] <= 10,
+        "the token bucket stops retries: {}",
+        storm[1]
+    );
 }
 
 #[test]
 fn a_deadline_propagates_down_a_call_chain() {
-    let mut v: serde_json::Value = serde_json::from_str(include_str!("../../scenarios/rpc-chain.json")).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../scenarios/rpc-chain.json")).unwrap();
     // Inventory becomes very slow: the gateway's callers time out, and so do the inner calls.
     v["nodes"][3]["role"]["service"]["service_time"] = json!({ "constant": { "ms": 500 } });
     let e = run(scenario(v), 1, 20.0);
     let client_de = status(&e, "client", StatusCode::DeadlineExceeded);
     let inner_de = status(&e, "orders", StatusCode::DeadlineExceeded);
     assert!(client_de > 350);
-    assert!(inner_de > 350, "the call from orders to inventory inherits the deadline: {inner_de}");
+    assert!(
+        inner_de > 350,
+        "the call from orders to inventory inherits the deadline: {inner_de}"
+    );
     assert_eq!(status(&e, "client", StatusCode::Ok), 0);
 }
 
@@ -159,7 +196,19 @@ fn a_server_stream_sends_every_response() {
     let lat = e.metrics().latency[0].summary();
     assert!((lat.p50_ms - 50.0).abs() < 0.1, "{lat:?}");
     let j = e.journey(3).unwrap();
-    let responses = j.steps.iter().filter(|(_, s)| matches!(s, msgflow::sim::journey::Step::Sent { kind: msgflow::sim::MsgKind::Response, .. })).count();
+    let responses = j
+        .steps
+        .iter()
+        .filter(|(_, s)| {
+            matches!(
+                s,
+                msgflow::sim::journey::Step::Sent {
+                    kind: msgflow::sim::MsgKind::Response,
+                    ..
+                }
+            )
+        })
+        .count();
     assert_eq!(responses, 4);
 }
 
@@ -177,5 +226,8 @@ fn latency_of_a_call_chain_adds_up() {
     let e = run(scenario(v), 1, 5.0);
     let lat = e.metrics().latency[0].summary();
     // 10 + 3 + 4 + 7 + 4 + 10 = 38 ms, every time.
-    assert!((lat.p50_ms - 38.0).abs() < 0.05 && (lat.max_ms - 38.0).abs() < 0.05, "{lat:?}");
+    assert!(
+        (lat.p50_ms - 38.0).abs() < 0.05 && (lat.max_ms - 38.0).abs() < 0.05,
+        "{lat:?}"
+    );
 }

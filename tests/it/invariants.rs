@@ -1,7 +1,9 @@
 //! Random scenarios and fault schedules: no panic, the conservation invariant always holds,
 //! and the same seed gives the same trace.
 
-use msgflow::scenario::{preset, AckMode, Dist, Fault, Role, Scenario, ScheduledFault, Workload, PRESETS};
+use msgflow::scenario::{
+    preset, AckMode, Dist, Fault, Role, Scenario, ScheduledFault, Workload, PRESETS,
+};
 use msgflow::sim::rng::{Rng, Stream};
 use msgflow::sim::{Command, Engine, SimTime};
 use proptest::prelude::*;
@@ -14,9 +16,16 @@ fn random_scenario(preset_idx: usize, r: &mut Rng) -> Scenario {
         match &mut n.role {
             Role::Client(c) => {
                 c.workload = match r.below(3) {
-                    0 => Workload::Poisson { rate_per_s: pick(r, &[0.0, 5.0, 50.0, 400.0]) },
-                    1 => Workload::FixedRate { rate_per_s: pick(r, &[1.0, 100.0]) },
-                    _ => Workload::ClosedLoop { concurrency: r.below(20), think_ms: pick(r, &[0.0, 5.0]) },
+                    0 => Workload::Poisson {
+                        rate_per_s: pick(r, &[0.0, 5.0, 50.0, 400.0]),
+                    },
+                    1 => Workload::FixedRate {
+                        rate_per_s: pick(r, &[1.0, 100.0]),
+                    },
+                    _ => Workload::ClosedLoop {
+                        concurrency: r.below(20),
+                        think_ms: pick(r, &[0.0, 5.0]),
+                    },
                 };
                 c.deadline_ms = [None, Some(5.0), Some(200.0)][r.below(3) as usize];
             }
@@ -24,10 +33,15 @@ fn random_scenario(preset_idx: usize, r: &mut Rng) -> Scenario {
                 sv.replicas = 1 + r.below(4);
                 sv.workers = 1 + r.below(4);
                 sv.queue_limit = [None, Some(0), Some(3)][r.below(3) as usize];
-                sv.service_time = Dist::LogNormal { median_ms: pick(r, &[1.0, 20.0]), sigma: 1.0 };
+                sv.service_time = Dist::LogNormal {
+                    median_ms: pick(r, &[1.0, 20.0]),
+                    sigma: 1.0,
+                };
             }
             Role::Producer(p) => {
-                p.workload = Workload::Poisson { rate_per_s: pick(r, &[0.0, 20.0, 300.0]) };
+                p.workload = Workload::Poisson {
+                    rate_per_s: pick(r, &[0.0, 20.0, 300.0]),
+                };
                 p.poison_ratio = pick(r, &[0.0, 0.1]);
                 p.persistent = r.chance(0.5);
                 p.key_space = 1 + r.below(50);
@@ -47,7 +61,11 @@ fn random_scenario(preset_idx: usize, r: &mut Rng) -> Scenario {
             Role::ConsumerGroup(g) => {
                 g.count = 1 + r.below(6);
                 g.prefetch = 1 + r.below(5);
-                g.ack = if r.chance(0.5) { AckMode::Auto } else { AckMode::Manual };
+                g.ack = if r.chance(0.5) {
+                    AckMode::Auto
+                } else {
+                    AckMode::Manual
+                };
             }
         }
     }
@@ -61,14 +79,22 @@ fn random_scenario(preset_idx: usize, r: &mut Rng) -> Scenario {
     for _ in 0..r.below(8) {
         let at_ms = r.unit() * 3000.0;
         let node = ids[r.below(ids.len() as u32) as usize].clone();
-        let instance = if r.chance(0.5) { Some(r.below(4)) } else { None };
+        let instance = if r.chance(0.5) {
+            Some(r.below(4))
+        } else {
+            None
+        };
         let (a, b) = links[r.below(links.len() as u32) as usize].clone();
         let fault = match r.below(7) {
             0 | 1 => Fault::Crash { node, instance },
             2 => Fault::Restart { node, instance },
             3 => Fault::Cut { a, b },
             4 => Fault::Heal { a, b },
-            5 => Fault::LatencySpike { a, b, extra_ms: 100.0 },
+            5 => Fault::LatencySpike {
+                a,
+                b,
+                extra_ms: 100.0,
+            },
             _ => Fault::LinkLoss { a, b, loss: 0.3 },
         };
         s.faults.push(ScheduledFault { at_ms, fault });
@@ -87,7 +113,8 @@ fn run_checked(s: Scenario, seed: u64, r: &mut Rng) -> u64 {
             g.count = 1 + r.below(8);
         }
     }
-    e.inject(Command::Update(Box::new(next))).expect("same topology is accepted");
+    e.inject(Command::Update(Box::new(next)))
+        .expect("same topology is accepted");
     for _ in 0..20 {
         let t = e.now().as_ms() + 100.0;
         e.run_until_bounded(SimTime::from_ms(t), 200_000);
@@ -99,7 +126,10 @@ fn run_checked(s: Scenario, seed: u64, r: &mut Rng) -> u64 {
 
 /// Cases per run: small by default; `MSGFLOW_PROPTEST_CASES` raises it (see README).
 fn cases() -> u32 {
-    std::env::var("MSGFLOW_PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+    std::env::var("MSGFLOW_PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000)
 }
 
 proptest! {

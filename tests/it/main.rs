@@ -1,4 +1,5 @@
-//! Native integration tests, one binary.
+//! Native integration tests, one binary (the wasm32 suite is tests/*_wasm.rs and tests/web.rs).
+#![cfg(not(target_arch = "wasm32"))]
 
 mod broker;
 mod determinism;

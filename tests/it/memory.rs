@@ -13,9 +13,18 @@ fn a_long_run_at_ten_thousand_per_second_stays_flat() {
         let late = e.footprint();
         assert!(e.metrics().ledger.created > 1_000_000, "{name}");
         // Slots are reused: the high-water mark after two minutes stays near the first ten seconds'.
-        assert!(late.0 <= early.0 * 2 + 64, "{name}: message slots {early:?} → {late:?}");
-        assert!(late.1 <= early.1 * 2 + 64, "{name}: pending events {early:?} → {late:?}");
-        assert!(late.2 <= early.2 * 2 + 64, "{name}: call slots {early:?} → {late:?}");
+        assert!(
+            late.0 <= early.0 * 2 + 64,
+            "{name}: message slots {early:?} → {late:?}"
+        );
+        assert!(
+            late.1 <= early.1 * 2 + 64,
+            "{name}: pending events {early:?} → {late:?}"
+        );
+        assert!(
+            late.2 <= early.2 * 2 + 64,
+            "{name}: call slots {early:?} → {late:?}"
+        );
         e.audit().unwrap();
     }
 }

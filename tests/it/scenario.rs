@@ -48,7 +48,10 @@ fn bad_input_names_the_field_and_the_accepted_range() {
     ];
     for (v, want) in cases {
         let got = errors(v);
-        assert!(got.iter().any(|g| g.starts_with(want)), "want `{want}`, got {got:#?}");
+        assert!(
+            got.iter().any(|g| g.starts_with(want)),
+            "want `{want}`, got {got:#?}"
+        );
     }
 }
 
@@ -63,7 +66,11 @@ fn call_cycles_are_refused() {
         "links": [ { "a": "a", "b": "b" } ]
     });
     let got = errors(v);
-    assert!(got.iter().any(|g| g.contains("calls form a cycle: a → b → a")), "{got:?}");
+    assert!(
+        got.iter()
+            .any(|g| g.contains("calls form a cycle: a → b → a")),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -72,17 +79,32 @@ fn malformed_and_oversized_documents_are_refused() {
     assert!(e.to_string().contains("key must be a string"), "{e}");
     let big = format!("{{\"version\":1,\"name\":\"{}\"}}", "x".repeat(2 << 20));
     let e = Scenario::from_json(&big).unwrap_err();
-    assert!(e.to_string().contains("at most 1048576 are accepted"), "{e}");
+    assert!(
+        e.to_string().contains("at most 1048576 are accepted"),
+        "{e}"
+    );
 }
 
 #[test]
 fn the_runner_prints_a_report_and_rejects_bad_files_with_status_2() {
     let bin = env!("CARGO_BIN_EXE_msgflow");
     let out = std::process::Command::new(bin)
-        .args(["run", "--preset", "work-queue", "--seed", "3", "--duration", "5s"])
+        .args([
+            "run",
+            "--preset",
+            "work-queue",
+            "--seed",
+            "3",
+            "--duration",
+            "5s",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["invariants_ok"], json!(true));
     assert_eq!(r["seed"], json!(3));
@@ -93,7 +115,14 @@ fn the_runner_prints_a_report_and_rejects_bad_files_with_status_2() {
     let file = dir.join("wq.json");
     std::fs::write(&file, preset("work-queue").unwrap().to_json()).unwrap();
     let out2 = std::process::Command::new(bin)
-        .args(["run", file.to_str().unwrap(), "--seed", "3", "--duration", "5s"])
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--seed",
+            "3",
+            "--duration",
+            "5s",
+        ])
         .output()
         .unwrap();
     let r2: serde_json::Value = serde_json::from_slice(&out2.stdout).unwrap();
@@ -101,15 +130,34 @@ fn the_runner_prints_a_report_and_rejects_bad_files_with_status_2() {
     // A bad file: status 2, the file, the field path and what was expected.
     let bad = dir.join("bad.json");
     std::fs::write(&bad, r#"{"version":1,"nodes":[{"id":"x","role":{"client":{"target":"x","workload":{"poisson":{"rate_per_s":-1}}}}}]}"#).unwrap();
-    let out3 = std::process::Command::new(bin).args(["run", bad.to_str().unwrap()]).output().unwrap();
+    let out3 = std::process::Command::new(bin)
+        .args(["run", bad.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out3.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out3.stderr);
-    assert!(err.contains("bad.json: nodes[0].role.client.target: `x` is a client, expected a service"), "{err}");
-    assert!(err.contains("nodes[0].role.client.workload.poisson.rate_per_s: must be between 0 and 100000"), "{err}");
+    assert!(
+        err.contains("bad.json: nodes[0].role.client.target: `x` is a client, expected a service"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "nodes[0].role.client.workload.poisson.rate_per_s: must be between 0 and 100000"
+        ),
+        "{err}"
+    );
     // A trace file has one JSON line per event.
     let trace = dir.join("t.jsonl");
     let out4 = std::process::Command::new(bin)
-        .args(["run", "--preset", "hybrid", "--duration", "2s", "--trace", trace.to_str().unwrap()])
+        .args([
+            "run",
+            "--preset",
+            "hybrid",
+            "--duration",
+            "2s",
+            "--trace",
+            trace.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let r4: serde_json::Value = serde_json::from_slice(&out4.stdout).unwrap();

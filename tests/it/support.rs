@@ -34,7 +34,13 @@ pub fn rel(a: f64, b: f64) -> f64 {
 }
 
 /// A producer → broker queue → consumer group topology with zero-latency links.
-pub fn work_queue(rate: f64, consumers: u32, mean_ms: f64, ack: &str, prefetch: u32) -> serde_json::Value {
+pub fn work_queue(
+    rate: f64,
+    consumers: u32,
+    mean_ms: f64,
+    ack: &str,
+    prefetch: u32,
+) -> serde_json::Value {
     serde_json::json!({
         "version": 1,
         "nodes": [

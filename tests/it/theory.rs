@@ -35,11 +35,19 @@ fn check_broker(c: Case) {
         want.wait_ms
     );
     let u = e.utilisation(g);
-    assert!(rel(u, want.utilisation) < 0.02, "utilisation {u:.4} vs ρ {:.4}", want.utilisation);
+    assert!(
+        rel(u, want.utilisation) < 0.02,
+        "utilisation {u:.4} vs ρ {:.4}",
+        want.utilisation
+    );
     // Little's law on the same run: L = λ W.
     let lambda = w.arrivals as f64 / c.secs;
     let l = w.mean_len(e.now());
-    assert!(rel(l, lambda * got / 1000.0) < 0.03, "Little: L={l:.4}, λW={:.4}", lambda * got / 1000.0);
+    assert!(
+        rel(l, lambda * got / 1000.0) < 0.03,
+        "Little: L={l:.4}, λW={:.4}",
+        lambda * got / 1000.0
+    );
 }
 
 /// Waiting time at one gRPC service replica with `servers` workers.
@@ -65,32 +73,61 @@ fn check_rpc(c: Case) {
     );
     let lambda = w.arrivals as f64 / c.secs;
     let l = w.mean_len(e.now());
-    assert!(rel(l, lambda * got / 1000.0) < 0.03, "Little: L={l:.4}, λW={:.4}", lambda * got / 1000.0);
+    assert!(
+        rel(l, lambda * got / 1000.0) < 0.03,
+        "Little: L={l:.4}, λW={:.4}",
+        lambda * got / 1000.0
+    );
 }
 
 #[test]
 fn broker_queue_is_mm1_at_half_load() {
-    check_broker(Case { rate: 500.0, servers: 1, mean_ms: 1.0, secs: 400.0 });
+    check_broker(Case {
+        rate: 500.0,
+        servers: 1,
+        mean_ms: 1.0,
+        secs: 400.0,
+    });
 }
 
 #[test]
 fn broker_queue_is_mm1_at_ninety_percent() {
-    check_broker(Case { rate: 900.0, servers: 1, mean_ms: 1.0, secs: 2500.0 });
+    check_broker(Case {
+        rate: 900.0,
+        servers: 1,
+        mean_ms: 1.0,
+        secs: 2500.0,
+    });
 }
 
 #[test]
 fn broker_queue_is_mmc_with_four_consumers() {
-    check_broker(Case { rate: 3600.0, servers: 4, mean_ms: 1.0, secs: 700.0 });
+    check_broker(Case {
+        rate: 3600.0,
+        servers: 4,
+        mean_ms: 1.0,
+        secs: 700.0,
+    });
 }
 
 #[test]
 fn rpc_service_is_mm1_at_ninety_percent() {
-    check_rpc(Case { rate: 900.0, servers: 1, mean_ms: 1.0, secs: 2500.0 });
+    check_rpc(Case {
+        rate: 900.0,
+        servers: 1,
+        mean_ms: 1.0,
+        secs: 2500.0,
+    });
 }
 
 #[test]
 fn rpc_service_is_mmc_with_four_workers() {
-    check_rpc(Case { rate: 3200.0, servers: 4, mean_ms: 1.0, secs: 700.0 });
+    check_rpc(Case {
+        rate: 3200.0,
+        servers: 4,
+        mean_ms: 1.0,
+        secs: 700.0,
+    });
 }
 
 #[test]
@@ -111,18 +148,30 @@ fn retries_over_a_lossy_link_succeed_with_one_minus_p_to_the_k() {
     let q: f64 = 1.0 - (1.0 - p) * (1.0 - p);
     let want = 1.0 - q.powi(k);
     let got = c.status[0] as f64 / c.calls() as f64;
-    eprintln!("retries: success {got:.4} vs 1-q^k {want:.4} over {} calls", c.calls());
+    eprintln!(
+        "retries: success {got:.4} vs 1-q^k {want:.4} over {} calls",
+        c.calls()
+    );
     assert!(c.calls() > 25_000);
-    assert!((got - want).abs() < 0.006, "success ratio {got:.4}, theory {want:.4}");
+    assert!(
+        (got - want).abs() < 0.006,
+        "success ratio {got:.4}, theory {want:.4}"
+    );
 }
 
 #[test]
 fn fan_out_delivers_subscribers_times_published() {
-    let mut v = serde_json::from_str::<serde_json::Value>(include_str!("../../scenarios/pub-sub.json")).unwrap();
-    v["faults"] = serde_json::json!([{ "at_ms": 20000, "fault": { "crash": { "node": "publisher" } } }]);
+    let mut v =
+        serde_json::from_str::<serde_json::Value>(include_str!("../../scenarios/pub-sub.json"))
+            .unwrap();
+    v["faults"] =
+        serde_json::json!([{ "at_ms": 20000, "fault": { "crash": { "node": "publisher" } } }]);
     let e = run(scenario(v), 5, 40.0);
     let published = counters(&e, "publisher").sent;
-    let processed: u64 = ["billing", "shipping", "analytics"].iter().map(|g| counters(&e, g).processed).sum();
+    let processed: u64 = ["billing", "shipping", "analytics"]
+        .iter()
+        .map(|g| counters(&e, g).processed)
+        .sum();
     assert!(published > 300);
     assert_eq!(processed, 3 * published);
     assert_eq!(e.metrics().total.lost_total(), 0);
@@ -130,14 +179,21 @@ fn fan_out_delivers_subscribers_times_published() {
 
 #[test]
 fn more_consumers_than_partitions_leaves_the_rest_idle() {
-    let mut v = serde_json::from_str::<serde_json::Value>(include_str!("../../scenarios/partitioned-log.json")).unwrap();
+    let mut v = serde_json::from_str::<serde_json::Value>(include_str!(
+        "../../scenarios/partitioned-log.json"
+    ))
+    .unwrap();
     v["nodes"][2]["role"]["consumer_group"]["count"] = 6.into();
     let e = run(scenario(v), 9, 30.0);
     let g = e.node_view(idx(&e, "group"));
     let idle: Vec<_> = g.instances.iter().filter(|c| c.processed == 0).collect();
     assert_eq!(idle.len(), 6 - 4, "C − P consumers stay idle");
     assert!(idle.iter().all(|c| c.partitions.is_empty()));
-    assert!(g.instances.iter().filter(|c| c.processed > 0).all(|c| c.partitions.len() == 1));
+    assert!(g
+        .instances
+        .iter()
+        .filter(|c| c.processed > 0)
+        .all(|c| c.partitions.len() == 1));
 }
 
 fn crash_run(ack: &str) -> (u64, msgflow::sim::Engine) {
@@ -146,8 +202,13 @@ fn crash_run(ack: &str) -> (u64, msgflow::sim::Engine) {
     let mut e = msgflow::sim::Engine::new(s, 4);
     e.run_until(msgflow::sim::SimTime::from_ms(10_000.0));
     let held = e.node_view(idx(&e, "g")).instances[0].outstanding as u64;
-    e.inject(msgflow::sim::Command::Fault(msgflow::scenario::Fault::Crash { node: "g".into(), instance: Some(0) }))
-        .unwrap();
+    e.inject(msgflow::sim::Command::Fault(
+        msgflow::scenario::Fault::Crash {
+            node: "g".into(),
+            instance: Some(0),
+        },
+    ))
+    .unwrap();
     (held, e)
 }
 
@@ -165,8 +226,13 @@ fn manual_ack_redelivers_what_the_consumer_held_at_a_crash() {
     let (held, mut e) = crash_run("manual");
     assert!(held >= 2, "the consumer held {held} messages");
     assert_eq!(e.metrics().total.lost_total(), 0);
-    e.inject(msgflow::sim::Command::Fault(msgflow::scenario::Fault::Restart { node: "g".into(), instance: Some(0) }))
-        .unwrap();
+    e.inject(msgflow::sim::Command::Fault(
+        msgflow::scenario::Fault::Restart {
+            node: "g".into(),
+            instance: Some(0),
+        },
+    ))
+    .unwrap();
     let t = e.now().as_ms();
     e.run_until(msgflow::sim::SimTime::from_ms(t + 100.0));
     let b = counters(&e, "b");
