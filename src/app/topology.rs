@@ -105,7 +105,7 @@ pub fn Topology() -> impl IntoView {
                     <For each=move || d.bursts.get() key=|b| b.flight.id children=move |b| view! { <BurstMark burst=b/> }/>
                 </g>
                 <g class="bundles">
-                    <For each=move || d.bundles.get() key=|b| (b.a, b.b) children=move |b| view! { <BundleBadge bundle=b/> }/>
+                    <For each=move || d.bundles.get() key=|b| (b.a, b.b, b.count) children=move |b| view! { <BundleBadge bundle=b/> }/>
                 </g>
             </svg>
             <Show when=move || !d.bundles.with(Vec::is_empty)>
