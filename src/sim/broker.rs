@@ -1154,26 +1154,21 @@ impl Engine {
         // Requeue newest first at the head, so the queue keeps the original order.
         for &(_, slot) in held.iter().rev() {
             let m = self.msgs.get(slot).expect("live").clone();
-            if matches!(m.state, MsgState::InFlight)
-                || matches!(m.state, MsgState::Queued | MsgState::InService)
-            {
-                // Close the waiting-line entry of what was still waiting in the buffer.
-                match m.ctx {
-                    Ctx::Queue { queue } => {
-                        let b = m.from.node as usize;
-                        if manual && self.broker_up(b) {
-                            self.requeue(b, queue as usize, slot);
-                        } else {
-                            if m.state != MsgState::InService {
-                                self.leave_wait(b, queue as usize, None);
-                            }
-                            self.emit(OutputKind::Lost, here, m.id, m.origin, m.kind);
-                            self.finish(slot, MsgState::Lost(reason));
+            match m.ctx {
+                Ctx::Queue { queue } => {
+                    let b = m.from.node as usize;
+                    if manual && self.broker_up(b) {
+                        self.requeue(b, queue as usize, slot);
+                    } else {
+                        if m.state != MsgState::InService {
+                            self.leave_wait(b, queue as usize, None);
                         }
-                        touched.push((b, queue as usize));
+                        self.emit(OutputKind::Lost, here, m.id, m.origin, m.kind);
+                        self.finish(slot, MsgState::Lost(reason));
                     }
-                    _ => self.finish(slot, MsgState::Lost(LossReason::Abandoned)),
+                    touched.push((b, queue as usize));
                 }
+                _ => self.finish(slot, MsgState::Lost(LossReason::Abandoned)),
             }
         }
         touched.sort_unstable();

@@ -145,11 +145,7 @@ impl Engine {
 
     /// Events waiting in the queue.
     pub fn pending_events(&self) -> usize {
-        if self.queue.is_empty() {
-            0
-        } else {
-            self.queue.len()
-        }
+        self.queue.len()
     }
     /// Events processed so far.
     pub fn events_processed(&self) -> u64 {
@@ -449,7 +445,7 @@ impl Engine {
     pub(crate) fn send(&mut self, slot: u32, from: Endpoint, to: Endpoint, kind: MsgKind) {
         let id = self.new_id();
         let now = self.now;
-        let (body, grpc) = {
+        let body = {
             let m = self.msgs.get(slot).expect("live");
             let enc = if m.has(flags::JSON) {
                 Encoding::Json
@@ -463,9 +459,8 @@ impl Engine {
                 MsgKind::Ack => PayloadKind::Ack,
             };
             let grpc = matches!(m.ctx, Ctx::Rpc { .. });
-            (payload::wire_len(pk, enc, m.origin, m.key, grpc), grpc)
+            payload::wire_len(pk, enc, m.origin, m.key, grpc)
         };
-        let _ = grpc;
         let link = self.link_between(from.node as usize, to.node as usize);
         let (arrive, lost) = match link {
             Some(l) => {

@@ -75,18 +75,16 @@ impl Engine {
                 }
                 let at = self.now.after(ms_to_ns(think_ms));
                 for caller in 0..concurrency {
-                    self.schedule(
-                        at,
-                        Event::CallerStart {
-                            node: node as u16,
-                            caller,
-                            gen,
-                        },
-                    );
+                    self.schedule_caller(node, caller, gen, at);
                 }
             }
             _ => self.schedule_arrival(node, gen),
         }
+    }
+
+    fn schedule_caller(&mut self, node: usize, caller: u32, gen: u32, at: SimTime) {
+        let node = node as u16;
+        self.schedule(at, Event::CallerStart { node, caller, gen });
     }
 
     fn workload(&self, node: usize) -> Option<&Workload> {
@@ -435,14 +433,7 @@ impl Engine {
                     FAILURE_PAUSE_NS
                 };
                 let at = self.now.after(ms_to_ns(think_ms).max(pause));
-                self.schedule(
-                    at,
-                    Event::CallerStart {
-                        node: node as u16,
-                        caller,
-                        gen,
-                    },
-                );
+                self.schedule_caller(node, caller, gen, at);
             }
         }
     }

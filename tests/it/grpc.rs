@@ -95,7 +95,6 @@ fn round_robin_spreads_calls_and_pick_first_sticks_to_one_replica() {
             1.0,
         );
         let mut e = Engine::new(scenario(v), 1);
-        e.record_trace(true);
         e.run_until(SimTime::from_ms(10_000.0));
         let served: Vec<u64> = e
             .drain_outputs()
@@ -104,8 +103,6 @@ fn round_robin_spreads_calls_and_pick_first_sticks_to_one_replica() {
             .map(|_| 1)
             .collect();
         assert!(!served.is_empty());
-        let n = e.node_view(1);
-        let _ = n;
         let journeys: Vec<u16> = (1..=290u64)
             .filter_map(|o| e.journey(o))
             .filter_map(|j| {
