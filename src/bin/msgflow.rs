@@ -88,6 +88,35 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
     })
 }
 
+/// Reads a scenario file, refusing more than the accepted size before reading it all (a
+/// huge file, a device or a pipe must not exhaust memory).
+fn read_capped(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let max = msgflow::scenario::limits::MAX_SCENARIO_BYTES;
+    let too_big = |n: String| format!("{path}: the file is {n} bytes; at most {max} are accepted");
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("{path}: is a directory, not a scenario file"));
+    }
+    if meta.len() > max as u64 {
+        return Err(too_big(meta.len().to_string()));
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{path}: {e}"))?;
+    if bytes.len() > max {
+        return Err(too_big(format!("more than {max}")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
 fn load(source: &Source) -> Result<Scenario, String> {
     match source {
         Source::Preset(name) => preset(name).ok_or_else(|| {
@@ -97,7 +126,7 @@ fn load(source: &Source) -> Result<Scenario, String> {
             )
         }),
         Source::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            let text = read_capped(path)?;
             Scenario::from_json(&text).map_err(|e| {
                 e.errors
                     .iter()

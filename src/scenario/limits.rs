@@ -32,6 +32,8 @@ pub const MAX_BANDWIDTH_MBPS: f64 = 100_000.0;
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Length limit of one queue.
 pub const MAX_QUEUE_LENGTH: u32 = 1_000_000;
+/// Deliveries of one message before it is dead-lettered (a queue's `max_deliveries`).
+pub const MAX_DELIVERIES: u32 = 1000;
 /// Distinct message keys of one producer.
 pub const MAX_KEY_SPACE: u32 = 65_536;
 /// Responses of one server stream.

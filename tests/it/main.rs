@@ -2,11 +2,17 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod broker;
+mod decoder;
 mod determinism;
+mod gen;
 mod grpc;
 mod invariants;
 mod memory;
 mod payload;
+mod regressions;
+mod replay;
 mod scenario;
+mod stress;
 mod support;
 mod theory;
+mod validation;
