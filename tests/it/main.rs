@@ -7,6 +7,7 @@ mod grpc;
 mod invariants;
 mod memory;
 mod payload;
+mod replay;
 mod scenario;
 mod support;
 mod theory;
