@@ -12,10 +12,12 @@
 
 mod dist;
 pub mod limits;
+mod locate;
 mod presets;
 mod validate;
 
 pub use dist::Dist;
+pub use locate::{error_position, line_col, locate};
 pub use presets::{preset, preset_names, Preset, PRESETS};
 pub use validate::{FieldError, ScenarioError};
 
@@ -582,8 +584,15 @@ impl Scenario {
         }
         let de = &mut serde_json::Deserializer::from_str(json);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
+            // serde_path_to_error marks a position inside a field it has not named yet as
+            // `.?`: the enclosing field is what the user needs.
             let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
+            let path = path.trim_end_matches(".?").trim_end_matches('?');
+            let path = if path == "." {
+                String::new()
+            } else {
+                path.to_string()
+            };
             ScenarioError::single(path, e.into_inner().to_string())
         })?;
         scenario.validate()?;

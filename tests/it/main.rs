@@ -3,6 +3,7 @@
 
 mod broker;
 mod determinism;
+mod editor;
 mod grpc;
 mod invariants;
 mod memory;
