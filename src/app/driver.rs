@@ -200,7 +200,7 @@ impl Driver {
             mode: RwSignal::new(name),
             seed: RwSignal::new(seed),
             epoch: RwSignal::new(0),
-            scenario: RwSignal::new(s),
+            scenario: RwSignal::new(s.clone()),
             playing: RwSignal::new(false),
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
@@ -216,7 +216,7 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
-            origin: StoredValue::new_local(s.clone()),
+            origin: StoredValue::new_local(s),
             live_changes: RwSignal::new(0),
         };
         d.publish(0.0, true);

@@ -301,11 +301,10 @@ impl Engine {
         0.0
     }
 
+    /// `line`: the node, the kind of line and its name.
     fn verdict(
         &self,
-        i: usize,
-        kind: LineKind,
-        name: String,
+        (i, kind, name): (usize, LineKind, String),
         c: u32,
         lambda: f64,
         service: &Dist,
@@ -436,9 +435,7 @@ impl Engine {
         }
         self.timeline_reasons(&path, &mut r);
         self.verdict(
-            i,
-            LineKind::Service,
-            id,
+            (i, LineKind::Service, id),
             spec.workers,
             lambda,
             &spec.service_time,
@@ -508,14 +505,15 @@ impl Engine {
                     ));
                 }
                 Role::ConsumerGroup(o)
-                    if j != g && o.source.broker == src.broker && o.source.from == src.from =>
+                    if j != g
+                        && kind == LineKind::Queue
+                        && o.source.broker == src.broker
+                        && o.source.from == src.from =>
                 {
-                    if kind == LineKind::Queue {
-                        r.push(format!(
-                            "{} also reads this queue, so two groups compete for it",
-                            n.id
-                        ));
-                    }
+                    r.push(format!(
+                        "{} also reads this queue, so two groups compete for it",
+                        n.id
+                    ));
                 }
                 _ => {}
             }
@@ -565,6 +563,6 @@ impl Engine {
             ));
         }
         self.timeline_reasons(&path, &mut r);
-        self.verdict(g, kind, name, spec.count, lambda, &spec.processing, r)
+        self.verdict((g, kind, name), spec.count, lambda, &spec.processing, r)
     }
 }
