@@ -115,7 +115,7 @@ pub struct TheoryCheck {
     pub name: String,
     /// Servers c: workers of one replica, or consumers.
     pub servers: u32,
-    /// Arrival rate λ from the scenario's Poisson workloads.
+    /// Arrival rate λ from the scenario's Poisson workloads (at one replica of a service).
     pub lambda_per_s: f64,
     /// Mean service time 1/μ from the scenario, in ms.
     pub service_ms: f64,
@@ -312,8 +312,13 @@ impl Engine {
     ) -> TheoryCheck {
         let service_ms = service.mean_ms();
         if !service.is_exponential() {
+            let what = if kind == LineKind::Service {
+                "service"
+            } else {
+                "processing"
+            };
             r.push(format!(
-                "service time is {}, not exponential",
+                "{what} time is {}, not exponential",
                 dist_name(service)
             ));
         }
@@ -360,7 +365,13 @@ impl Engine {
             match &n.role {
                 Role::Client(cl) if cl.target == id => {
                     path.push(j);
-                    lambda += self.source_reasons(j, &cl.workload, "calls", &mut r);
+                    let rate = self.source_reasons(j, &cl.workload, "calls", &mut r);
+                    // λ at the busiest replica: round-robin shares the calls out evenly,
+                    // pick-first sends them all to the first replica.
+                    lambda += match cl.lb {
+                        LbPolicy::RoundRobin => rate / f64::from(spec.replicas.max(1)),
+                        LbPolicy::PickFirst => rate,
+                    };
                     if spec.replicas > 1 && cl.lb == LbPolicy::RoundRobin {
                         r.push(format!(
                             "{} spreads calls round-robin over {} replicas, each with its own queue: a replica's arrivals are evenly spaced, not Poisson",
