@@ -47,11 +47,14 @@ enum Status {
     Bad(String),
 }
 
-/// Selects line `line` of the textarea and scrolls it into view.
+/// Selects the line holding byte `offset` in the textarea and scrolls it into view.
 fn select_line(area: &web_sys::HtmlTextAreaElement, text: &str, offset: usize) {
-    let start = text[..offset.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    // The text may have changed since the offset was found: stay on a character boundary.
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     // Selection offsets are UTF-16 code units.
     let u16_of = |b: usize| text[..b].encode_utf16().count() as u32;
