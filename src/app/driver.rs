@@ -15,6 +15,9 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+/// The mode name of a scenario loaded from the editor or a file.
+pub const CUSTOM: &str = "custom";
+
 /// Messages drawn one by one; beyond this they are bundled per link.
 pub const DRAW_CAP: usize = 300;
 /// Rows kept in the event log.
@@ -160,6 +163,10 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
+    /// The scenario this run started from (what an exported scenario reproduces).
+    pub origin: StoredValue<Scenario, LocalStorage>,
+    /// Faults and parameter changes injected into this run since it started.
+    pub live_changes: RwSignal<u32>,
 }
 
 /// Milliseconds since page load.
@@ -193,7 +200,7 @@ impl Driver {
             mode: RwSignal::new(name),
             seed: RwSignal::new(seed),
             epoch: RwSignal::new(0),
-            scenario: RwSignal::new(s),
+            scenario: RwSignal::new(s.clone()),
             playing: RwSignal::new(false),
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
@@ -209,6 +216,8 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
+            origin: StoredValue::new_local(s),
+            live_changes: RwSignal::new(0),
         };
         d.publish(0.0, true);
         d
@@ -466,10 +475,26 @@ impl Driver {
 
     // ----- commands ------------------------------------------------------------------------
 
-    /// Replaces the engine with a fresh run of preset `mode` and `seed`.
+    /// Replaces the engine with a fresh run of preset `mode` and `seed` (the edited
+    /// scenario again for the `custom` mode).
     pub fn load(self, mode: &str, seed: u64) {
-        let (name, s) = preset_or_default(mode);
+        if mode == CUSTOM {
+            self.restart(CUSTOM, self.origin.get_value(), seed);
+        } else {
+            let (name, s) = preset_or_default(mode);
+            self.restart(name, s, seed);
+        }
+    }
+
+    /// Runs an edited scenario from time zero with the current seed (the `custom` mode).
+    pub fn load_scenario(self, s: Scenario) {
+        self.restart(CUSTOM, s, self.seed.get_untracked());
+    }
+
+    fn restart(self, name: &'static str, s: Scenario, seed: u64) {
         self.engine.set_value(Engine::new(s.clone(), seed));
+        self.origin.set_value(s.clone());
+        self.live_changes.set(0);
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
             *st = LoopState {
@@ -538,8 +563,9 @@ impl Driver {
             .engine
             .try_update_value(|e| e.inject(Command::Fault(f)))
             .unwrap_or(Ok(()));
-        if let Err(e) = &r {
-            self.flash(e.to_string());
+        match &r {
+            Err(e) => self.flash(e.to_string()),
+            Ok(()) => self.live_changes.update(|n| *n += 1),
         }
         self.publish(perf_now(), true);
         r
@@ -557,6 +583,7 @@ impl Driver {
         match r {
             Ok(s) => {
                 self.scenario.set(s);
+                self.live_changes.update(|n| *n += 1);
                 self.publish(perf_now(), true);
                 Ok(())
             }

@@ -5,11 +5,14 @@
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
+//! - [`theory`]: the M/M/c overlay; [`editor`], [`export`]: edit, import and download.
 
 mod a11y;
 mod charts;
 mod controls;
 mod driver;
+mod editor;
+mod export;
 mod flights;
 mod inspector;
 mod layout;
@@ -17,6 +20,7 @@ mod log;
 mod metrics;
 mod panic;
 mod params;
+mod theory;
 mod topology;
 
 pub use driver::Driver;
@@ -92,12 +96,17 @@ pub fn App() -> impl IntoView {
                 </aside>
                 <section class="panel metrics-panel" aria-label="Metrics">
                     <metrics::Metrics/>
+                    <theory::Theory/>
                 </section>
                 <section class="panel inspector-panel" aria-label="Message inspector">
                     <inspector::Inspector/>
                 </section>
                 <section class="panel log-panel" aria-label="Event log">
                     <log::EventLog/>
+                </section>
+                <section class="panel editor-panel" aria-label="Scenario editor and export">
+                    <editor::Editor/>
+                    <export::Export/>
                 </section>
             </main>
             <a11y::Announcer/>

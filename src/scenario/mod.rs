@@ -13,10 +13,12 @@
 mod dist;
 pub mod fields;
 pub mod limits;
+mod locate;
 mod presets;
 mod validate;
 
 pub use dist::Dist;
+pub use locate::{error_position, line_col, locate};
 pub use presets::{preset, preset_names, Preset, PRESETS};
 pub use validate::{FieldError, ScenarioError};
 

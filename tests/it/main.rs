@@ -4,6 +4,8 @@
 mod broker;
 mod decoder;
 mod determinism;
+mod exported_run;
+mod editor;
 mod gen;
 mod grpc;
 mod invariants;
