@@ -5,6 +5,7 @@ mod broker;
 mod determinism;
 mod grpc;
 mod invariants;
+mod lessons;
 mod memory;
 mod payload;
 mod scenario;
