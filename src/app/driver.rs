@@ -5,6 +5,7 @@
 //! cheap ones every frame (clock, flights, node states), heavier ones a few times a second
 //! (metrics, event log). Every UI action goes through its command methods.
 
+use super::panic;
 use crate::scenario::{self, Fault, Scenario, ScenarioError};
 use crate::sim::{
     Command, Counters, Engine, Flight, LatencySummary, MsgKind, NodeView, Output, OutputKind,
@@ -160,6 +161,8 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
+    /// A scenario that is not a preset (e.g. a lesson's), which Reset and New seed reuse.
+    custom: StoredValue<Option<Scenario>, LocalStorage>,
 }
 
 /// Milliseconds since page load.
@@ -209,6 +212,7 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
+            custom: StoredValue::new_local(None),
         };
         d.publish(0.0, true);
         d
@@ -469,6 +473,26 @@ impl Driver {
     /// Replaces the engine with a fresh run of preset `mode` and `seed`.
     pub fn load(self, mode: &str, seed: u64) {
         let (name, s) = preset_or_default(mode);
+        self.custom.set_value(None);
+        self.install(name, s, seed);
+        crate::app::remember(name, seed);
+    }
+
+    /// Replaces the engine with a fresh run of `s`, a scenario derived from preset `mode`
+    /// (the mode the picker shows). Reset and New seed keep `s`; the URL is left to the caller.
+    pub fn load_custom(self, mode: &str, s: Scenario, seed: u64) {
+        let (name, _) = preset_or_default(mode);
+        self.custom.set_value(Some(s.clone()));
+        self.install(name, s, seed);
+        panic::remember(name, seed);
+    }
+
+    /// True while the run is of a scenario given to [`Driver::load_custom`].
+    pub fn is_custom(self) -> bool {
+        self.custom.with_value(Option::is_some)
+    }
+
+    fn install(self, name: &'static str, s: Scenario, seed: u64) {
         self.engine.set_value(Engine::new(s.clone(), seed));
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
@@ -490,18 +514,24 @@ impl Driver {
         self.effective.set(None);
         self.epoch.update(|e| *e += 1);
         self.publish(perf_now(), true);
-        crate::app::remember(name, seed);
     }
 
-    /// Same mode and seed, from time zero.
+    /// Same scenario and seed, from time zero.
     pub fn reset(self) {
-        self.load(self.mode.get_untracked(), self.seed.get_untracked());
+        self.reload(self.seed.get_untracked());
     }
 
-    /// Same mode with a new random seed.
+    /// Same scenario with a new random seed.
     pub fn new_seed(self) {
         let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        self.load(self.mode.get_untracked(), seed);
+        self.reload(seed);
+    }
+
+    fn reload(self, seed: u64) {
+        match self.custom.get_value() {
+            Some(s) => self.load_custom(self.mode.get_untracked(), s, seed),
+            None => self.load(self.mode.get_untracked(), seed),
+        }
     }
 
     /// Play or pause.

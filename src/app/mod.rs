@@ -5,6 +5,7 @@
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
+//! - [`lesson`]: the guided lessons (picker, step panel, closing page).
 
 mod a11y;
 mod charts;
@@ -13,6 +14,7 @@ mod driver;
 mod flights;
 mod inspector;
 mod layout;
+pub mod lesson;
 mod log;
 mod metrics;
 mod panic;
@@ -62,13 +64,15 @@ pub fn App() -> impl IntoView {
     provide_context(d);
     d.start();
     a11y::install_shortcuts(d);
+    let tutor = lesson::Tutor::install(d);
     let description = move || d.scenario.with(|s| s.description.clone());
     view! {
-        <div class="app">
+        <div class="app" data-highlight=move || tutor.highlight_attr()>
             <header class="top">
                 <div class="brand">
                     <h1>"Message flow playground"</h1>
                     <controls::ModePicker/>
+                    <lesson::LearnButton/>
                 </div>
                 <controls::TimeControls/>
             </header>
@@ -78,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <button class="btn primary" on:click=move |_| d.reset()>"Reset"</button>
                 </div>
             </Show>
+            <lesson::LessonArea/>
             <main class="layout">
                 <section class="panel canvas-panel" aria-labelledby="topology-title">
                     <div class="panel-head">

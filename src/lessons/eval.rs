@@ -243,7 +243,8 @@ impl Condition {
 
 pub(super) fn broker_has_log(s: &Scenario, broker: &str, name: &str) -> bool {
     s.nodes.iter().any(|n| {
-        n.id == broker && matches!(&n.role, Role::Broker(b) if b.logs.iter().any(|l| l.name == name))
+        n.id == broker
+            && matches!(&n.role, Role::Broker(b) if b.logs.iter().any(|l| l.name == name))
     })
 }
 

@@ -28,32 +28,88 @@ use std::sync::OnceLock;
 
 /// The lesson files, in the order the picker lists them.
 const LESSON_FILES: &[(&str, &str)] = &[
-    ("01-request-response.json", include_str!("../../lessons/01-request-response.json")),
-    ("02-decoupling.json", include_str!("../../lessons/02-decoupling.json")),
-    ("03-scaling-out.json", include_str!("../../lessons/03-scaling-out.json")),
-    ("04-fan-out.json", include_str!("../../lessons/04-fan-out.json")),
-    ("05-message-format.json", include_str!("../../lessons/05-message-format.json")),
-    ("06-delivery.json", include_str!("../../lessons/06-delivery.json")),
-    ("07-retries.json", include_str!("../../lessons/07-retries.json")),
-    ("08-partitions.json", include_str!("../../lessons/08-partitions.json")),
-    ("09-hybrid.json", include_str!("../../lessons/09-hybrid.json")),
+    (
+        "01-request-response.json",
+        include_str!("../../lessons/01-request-response.json"),
+    ),
+    (
+        "02-decoupling.json",
+        include_str!("../../lessons/02-decoupling.json"),
+    ),
+    (
+        "03-scaling-out.json",
+        include_str!("../../lessons/03-scaling-out.json"),
+    ),
+    (
+        "04-fan-out.json",
+        include_str!("../../lessons/04-fan-out.json"),
+    ),
+    (
+        "05-message-format.json",
+        include_str!("../../lessons/05-message-format.json"),
+    ),
+    (
+        "06-delivery.json",
+        include_str!("../../lessons/06-delivery.json"),
+    ),
+    (
+        "07-retries.json",
+        include_str!("../../lessons/07-retries.json"),
+    ),
+    (
+        "08-partitions.json",
+        include_str!("../../lessons/08-partitions.json"),
+    ),
+    (
+        "09-hybrid.json",
+        include_str!("../../lessons/09-hybrid.json"),
+    ),
 ];
 
 /// The closing page.
-const CLOSING_FILE: (&str, &str) = ("which-one.json", include_str!("../../lessons/which-one.json"));
+const CLOSING_FILE: (&str, &str) = (
+    "which-one.json",
+    include_str!("../../lessons/which-one.json"),
+);
 
 /// Scenario files lessons may use instead of a preset's document (`scenarios/lessons/`).
 const SCENARIO_FILES: &[(&str, &str)] = &[
-    ("scaling-out", include_str!("../../scenarios/lessons/scaling-out.json")),
-    ("fan-out", include_str!("../../scenarios/lessons/fan-out.json")),
-    ("message-format", include_str!("../../scenarios/lessons/message-format.json")),
-    ("delivery", include_str!("../../scenarios/lessons/delivery.json")),
-    ("retries", include_str!("../../scenarios/lessons/retries.json")),
-    ("partitions", include_str!("../../scenarios/lessons/partitions.json")),
+    (
+        "scaling-out",
+        include_str!("../../scenarios/lessons/scaling-out.json"),
+    ),
+    (
+        "fan-out",
+        include_str!("../../scenarios/lessons/fan-out.json"),
+    ),
+    (
+        "message-format",
+        include_str!("../../scenarios/lessons/message-format.json"),
+    ),
+    (
+        "delivery",
+        include_str!("../../scenarios/lessons/delivery.json"),
+    ),
+    (
+        "retries",
+        include_str!("../../scenarios/lessons/retries.json"),
+    ),
+    (
+        "partitions",
+        include_str!("../../scenarios/lessons/partitions.json"),
+    ),
 ];
 
 /// Named parts of the page a step may highlight besides nodes.
-pub const PANELS: &[&str] = &["metrics", "params", "inspector", "log", "controls", "faults", "readouts"];
+pub const PANELS: &[&str] = &[
+    "metrics",
+    "params",
+    "inspector",
+    "log",
+    "controls",
+    "faults",
+    "readouts",
+];
 
 /// Virtual seconds a step's condition is given when the lesson does not say.
 pub const DEFAULT_WITHIN_S: f64 = 30.0;
@@ -426,12 +482,8 @@ impl Lesson {
                 Scenario::from_json(json)
                     .map_err(|e| err("scenario.file", format!("`{f}` is invalid: {e}")))?
             }
-            None => preset(&s.preset).ok_or_else(|| {
-                err(
-                    "scenario.preset",
-                    format!("no preset `{}`", s.preset),
-                )
-            })?,
+            None => preset(&s.preset)
+                .ok_or_else(|| err("scenario.preset", format!("no preset `{}`", s.preset)))?,
         };
         let mut cur = base;
         for (i, sv) in s.set.iter().enumerate() {

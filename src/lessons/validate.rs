@@ -125,7 +125,10 @@ impl Checker<'_> {
                         ));
                     }
                 }
-                let ok = matches!(r, Role::Broker(_) | Role::Service(_) | Role::ConsumerGroup(_));
+                let ok = matches!(
+                    r,
+                    Role::Broker(_) | Role::Service(_) | Role::ConsumerGroup(_)
+                );
                 self.expect(&p, node, ok, "a broker, a service or a consumer group")?;
             }
             Metric::DeadLetters { node } => {
@@ -140,23 +143,36 @@ impl Checker<'_> {
             }
             Metric::MeanLatency { node, .. } => {
                 let p = node_path("mean_latency");
-                let ok = matches!(self.role(&p, node)?, Role::Client(_) | Role::ConsumerGroup(_));
+                let ok = matches!(
+                    self.role(&p, node)?,
+                    Role::Client(_) | Role::ConsumerGroup(_)
+                );
                 self.expect(&p, node, ok, "a client or a consumer group")?;
             }
             Metric::MeanWait { node, .. } => {
                 let p = node_path("mean_wait");
-                let ok = matches!(self.role(&p, node)?, Role::Service(_) | Role::ConsumerGroup(_));
+                let ok = matches!(
+                    self.role(&p, node)?,
+                    Role::Service(_) | Role::ConsumerGroup(_)
+                );
                 self.expect(&p, node, ok, "a service or a consumer group")?;
             }
             Metric::PredictedWait { node } => {
                 let p = node_path("predicted_wait");
                 let r = self.role(&p, node)?;
                 let ok = match r {
-                    Role::ConsumerGroup(g) => !broker_has_log(self.s, &g.source.broker, &g.source.from),
+                    Role::ConsumerGroup(g) => {
+                        !broker_has_log(self.s, &g.source.broker, &g.source.from)
+                    }
                     Role::Service(_) => true,
                     _ => false,
                 } && queue_model(self.s, node).is_some_and(|(l, _, _)| l > 0.0);
-                self.expect(&p, node, ok, "a service or a queue's consumer group with open-loop arrivals")?;
+                self.expect(
+                    &p,
+                    node,
+                    ok,
+                    "a service or a queue's consumer group with open-loop arrivals",
+                )?;
             }
             Metric::ChainLatency { node } => {
                 let p = node_path("chain_latency");
@@ -182,7 +198,11 @@ impl Checker<'_> {
     fn condition(&self, path: &str, c: &Condition) -> Result<(), LessonError> {
         match c {
             Condition::All(v) | Condition::Any(v) => {
-                let kind = if matches!(c, Condition::All(_)) { "all" } else { "any" };
+                let kind = if matches!(c, Condition::All(_)) {
+                    "all"
+                } else {
+                    "any"
+                };
                 if v.is_empty() {
                     return Err(self.err(&format!("{path}.{kind}"), "needs at least one condition"));
                 }
@@ -205,7 +225,9 @@ impl Checker<'_> {
                 self.metric(&format!("{path}.compare.left"), left)?;
                 self.metric(&format!("{path}.compare.right"), right)?;
                 if !factor.is_finite() {
-                    return Err(self.err(&format!("{path}.compare.factor"), "must be a finite number"));
+                    return Err(
+                        self.err(&format!("{path}.compare.factor"), "must be a finite number")
+                    );
                 }
             }
         }
@@ -224,7 +246,10 @@ impl Lesson {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !id_ok {
-            return Err(top("id", format!("`{}` must be lowercase letters, digits and dashes", self.id)));
+            return Err(top(
+                "id",
+                format!("`{}` must be lowercase letters, digits and dashes", self.id),
+            ));
         }
         if self.title.trim().is_empty() {
             return Err(top("title", "must not be empty".into()));
@@ -234,7 +259,10 @@ impl Lesson {
         }
         if let Some(v) = self.speed {
             if !(0.1..=100.0).contains(&v) {
-                return Err(top("speed", format!("must be between 0.1 and 100, got {v}")));
+                return Err(top(
+                    "speed",
+                    format!("must be between 0.1 and 100, got {v}"),
+                ));
             }
         }
         let mut s = self.scenario()?;
@@ -248,7 +276,12 @@ impl Lesson {
             let Some(t) = &step.try_this else { continue };
             for (j, a) in t.actions.iter().enumerate() {
                 let cmd = a.command(&s).map_err(|m| {
-                    LessonError::new(&self.id, Some(i + 1), &format!("steps[{i}].try.actions[{j}]"), m)
+                    LessonError::new(
+                        &self.id,
+                        Some(i + 1),
+                        &format!("steps[{i}].try.actions[{j}]"),
+                        m,
+                    )
                 })?;
                 if let Command::Update(next) = cmd {
                     s = *next;

@@ -51,7 +51,13 @@ fn play(l: &Lesson, mut after: impl FnMut(usize, &mut Engine, &Baseline)) {
         let readouts: Vec<String> = step
             .show
             .iter()
-            .map(|r| format!("{} = {}", r.label, r.metric.unit().format(r.metric.value(&e, &b))))
+            .map(|r| {
+                format!(
+                    "{} = {}",
+                    r.label,
+                    r.metric.unit().format(r.metric.value(&e, &b))
+                )
+            })
             .collect();
         eprintln!(
             "{} step {} at {:.2} s: done after {took:?} s; {}",
@@ -99,7 +105,10 @@ fn every_lesson_parses_and_validates() {
     // Every lesson is linked from the closing page.
     for id in ids {
         assert!(
-            c.closing.points.iter().any(|p| p.lessons.iter().any(|l| l == id)),
+            c.closing
+                .points
+                .iter()
+                .any(|p| p.lessons.iter().any(|l| l == id)),
             "{id} is not linked from the closing page"
         );
     }
@@ -207,11 +216,18 @@ fn fan_out_delivers_one_copy_per_subscriber_and_the_rpc_side_calls_each() {
     let mut e = Engine::new(l.scenario().unwrap(), l.seed);
     e.run_until(SimTime::from_ms(30_000.0));
     // Stop the sources, then let everything in flight finish.
-    for node in ["publisher", "call-billing", "call-shipping", "call-analytics"] {
-        e.inject(msgflow::sim::Command::Fault(msgflow::scenario::Fault::Crash {
-            node: node.into(),
-            instance: None,
-        }))
+    for node in [
+        "publisher",
+        "call-billing",
+        "call-shipping",
+        "call-analytics",
+    ] {
+        e.inject(msgflow::sim::Command::Fault(
+            msgflow::scenario::Fault::Crash {
+                node: node.into(),
+                instance: None,
+            },
+        ))
         .unwrap();
     }
     e.run_until(SimTime::from_ms(40_000.0));
