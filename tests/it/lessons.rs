@@ -246,3 +246,54 @@ fn fan_out_delivers_one_copy_per_subscriber_and_the_rpc_side_calls_each() {
         assert_eq!(c(n).lost_total(), 0, "{n} lost nothing");
     }
 }
+
+#[test]
+fn a_call_chain_costs_the_sum_of_its_hops() {
+    let l = lesson("request-response");
+    let mut e = Engine::new(l.scenario().unwrap(), l.seed);
+    let b = Baseline::take(&e);
+    e.run_until(SimTime::from_ms(200_000.0));
+    let client = "client".to_string();
+    let sum = Metric::ChainLatency {
+        node: client.clone(),
+    }
+    .value(&e, &b);
+    let measured = Metric::MeanLatency {
+        node: client,
+        run: false,
+    }
+    .value(&e, &b);
+    eprintln!("call chain: sum of hops {sum:.2} ms, measured {measured:.2} ms");
+    // 2 × (20 + 5 + 5) ms of links, 5 + 20 ms of service and a log-normal 30 ms median.
+    assert!((sum - (60.0 + 25.0 + 30.0 * (0.32f64).exp())).abs() < 1e-9);
+    assert!(rel(measured, sum) < 0.03, "measured {measured:.2} ms");
+}
+
+#[test]
+fn json_bodies_are_several_times_larger_than_protobuf() {
+    use msgflow::lessons::MessageName::*;
+    use msgflow::payload::Encoding::{Json, Protobuf};
+    let e = Engine::new(lesson("message-format").scenario().unwrap(), 1);
+    let b = Baseline::take(&e);
+    let size = |message, encoding| Metric::BodyBytes { message, encoding }.value(&e, &b);
+    for m in [OrderRequest, OrderReply, OrderPlaced] {
+        let (p, j) = (size(m, Protobuf), size(m, Json));
+        eprintln!("{m:?}: protobuf {p:.1} B, JSON {j:.1} B");
+        assert!(j > 3.0 * p, "{m:?}: protobuf {p} B, JSON {j} B");
+    }
+}
+
+#[test]
+fn a_partitioned_log_keeps_every_key_in_order_and_a_queue_does_not() {
+    let l = lesson("partitions");
+    let mut e = Engine::new(l.scenario().unwrap(), 7);
+    e.run_until(SimTime::from_ms(200_000.0));
+    let c = |id: &str| e.metrics().nodes[e.scenario().node_idx(id).unwrap()].clone();
+    assert!(c("log-group").processed > 10_000);
+    assert_eq!(c("log-group").reordered, 0);
+    assert!(
+        c("queue-group").reordered > 100,
+        "{}",
+        c("queue-group").reordered
+    );
+}
