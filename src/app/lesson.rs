@@ -366,12 +366,12 @@ fn StepPanel() -> impl IntoView {
                 .iter()
                 .enumerate()
                 .map(|(k, r)| {
-                    let unit = r.metric.unit();
+                    let metric = &r.metric;
                     let v = move || t.values.with(|v| v.get(k).copied().unwrap_or(f64::NAN));
                     view! {
                         <div class="readout" data-testid="readout">
                             <dt>{r.label.clone()}</dt>
-                            <dd data-value=move || format!("{}", v())>{move || unit.format(v())}</dd>
+                            <dd data-value=move || format!("{}", v())>{move || metric.format(v())}</dd>
                         </div>
                     }
                 })

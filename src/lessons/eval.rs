@@ -115,6 +115,15 @@ impl Metric {
         }
     }
 
+    /// `v` as text: with its unit, "—" when not a number, "unbounded" for the wait of an
+    /// overloaded queue.
+    pub fn format(&self, v: f64) -> String {
+        match self {
+            Metric::PredictedWait { .. } if v.is_nan() => "unbounded: overloaded".into(),
+            _ => self.unit().format(v),
+        }
+    }
+
     /// The value now, relative to `b` where the metric counts from the step's start.
     /// Not a number when it cannot be computed (unknown node, nothing measured yet).
     pub fn value(&self, e: &Engine, b: &Baseline) -> f64 {
