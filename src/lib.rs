@@ -3,8 +3,10 @@
 //!
 //! - [`scenario`]: the JSON scenario format, validation, limits and presets.
 //! - [`sim`]: the engine (sans-IO, virtual time, one seed).
+//! - [`lessons`]: guided lessons as data, with conditions evaluated on the engine.
 //! - [`payload`]: the protobuf messages whose encoded sizes travel on the links.
 
+pub mod lessons;
 pub mod payload;
 pub mod scenario;
 pub mod sim;

@@ -5,6 +5,7 @@
 //! cheap ones every frame (clock, flights, node states), heavier ones a few times a second
 //! (metrics, event log). Every UI action goes through its command methods.
 
+use super::panic;
 use crate::scenario::{self, Fault, Scenario, ScenarioError};
 use crate::sim::{
     Command, Counters, Engine, Flight, LatencySummary, MsgKind, NodeView, Output, OutputKind,
@@ -167,6 +168,8 @@ pub struct Driver {
     pub origin: StoredValue<Scenario, LocalStorage>,
     /// Faults and parameter changes injected into this run since it started.
     pub live_changes: RwSignal<u32>,
+    /// A scenario that is not a preset (e.g. a lesson's), which Reset and New seed reuse.
+    custom: StoredValue<Option<Scenario>, LocalStorage>,
 }
 
 /// Milliseconds since page load.
@@ -218,6 +221,7 @@ impl Driver {
             notice: RwSignal::new(None),
             origin: StoredValue::new_local(s),
             live_changes: RwSignal::new(0),
+            custom: StoredValue::new_local(None),
         };
         d.publish(0.0, true);
         d
@@ -478,17 +482,37 @@ impl Driver {
     /// Replaces the engine with a fresh run of preset `mode` and `seed` (the edited
     /// scenario again for the `custom` mode).
     pub fn load(self, mode: &str, seed: u64) {
+        self.custom.set_value(None);
         if mode == CUSTOM {
             self.restart(CUSTOM, self.origin.get_value(), seed);
+            crate::app::remember(CUSTOM, seed);
         } else {
             let (name, s) = preset_or_default(mode);
             self.restart(name, s, seed);
+            crate::app::remember(name, seed);
         }
     }
 
     /// Runs an edited scenario from time zero with the current seed (the `custom` mode).
     pub fn load_scenario(self, s: Scenario) {
-        self.restart(CUSTOM, s, self.seed.get_untracked());
+        self.custom.set_value(None);
+        let seed = self.seed.get_untracked();
+        self.restart(CUSTOM, s, seed);
+        crate::app::remember(CUSTOM, seed);
+    }
+
+    /// Replaces the engine with a fresh run of `s`, a scenario derived from preset `mode`
+    /// (the mode the picker shows). Reset and New seed keep `s`; the URL is left to the caller.
+    pub fn load_custom(self, mode: &str, s: Scenario, seed: u64) {
+        let (name, _) = preset_or_default(mode);
+        self.custom.set_value(Some(s.clone()));
+        self.restart(name, s, seed);
+        panic::remember(name, seed);
+    }
+
+    /// True while the run is of a scenario given to [`Driver::load_custom`].
+    pub fn is_custom(self) -> bool {
+        self.custom.with_value(Option::is_some)
     }
 
     fn restart(self, name: &'static str, s: Scenario, seed: u64) {
@@ -515,18 +539,24 @@ impl Driver {
         self.effective.set(None);
         self.epoch.update(|e| *e += 1);
         self.publish(perf_now(), true);
-        crate::app::remember(name, seed);
     }
 
-    /// Same mode and seed, from time zero.
+    /// Same scenario and seed, from time zero.
     pub fn reset(self) {
-        self.load(self.mode.get_untracked(), self.seed.get_untracked());
+        self.reload(self.seed.get_untracked());
     }
 
-    /// Same mode with a new random seed.
+    /// Same scenario with a new random seed.
     pub fn new_seed(self) {
         let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        self.load(self.mode.get_untracked(), seed);
+        self.reload(seed);
+    }
+
+    fn reload(self, seed: u64) {
+        match self.custom.get_value() {
+            Some(s) => self.load_custom(self.mode.get_untracked(), s, seed),
+            None => self.load(self.mode.get_untracked(), seed),
+        }
     }
 
     /// Play or pause.

@@ -6,6 +6,7 @@
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
 //! - [`theory`]: the M/M/c overlay; [`editor`], [`export`]: edit, import and download.
+//! - [`lesson`]: the guided lessons (picker, step panel, closing page).
 
 mod a11y;
 mod charts;
@@ -16,6 +17,7 @@ mod export;
 mod flights;
 mod inspector;
 mod layout;
+pub mod lesson;
 mod log;
 mod metrics;
 mod panic;
@@ -66,13 +68,15 @@ pub fn App() -> impl IntoView {
     provide_context(d);
     d.start();
     a11y::install_shortcuts(d);
+    let tutor = lesson::Tutor::install(d);
     let description = move || d.scenario.with(|s| s.description.clone());
     view! {
-        <div class="app">
+        <div class="app" data-highlight=move || tutor.highlight_attr()>
             <header class="top">
                 <div class="brand">
                     <h1>"Message flow playground"</h1>
                     <controls::ModePicker/>
+                    <lesson::LearnButton/>
                 </div>
                 <controls::TimeControls/>
             </header>
@@ -82,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <button class="btn primary" on:click=move |_| d.reset()>"Reset"</button>
                 </div>
             </Show>
+            <lesson::LessonArea/>
             <main class="layout">
                 <section class="panel canvas-panel" aria-labelledby="topology-title">
                     <div class="panel-head">

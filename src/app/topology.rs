@@ -259,6 +259,8 @@ fn NodeCard(
     let Rect { x, y, w, h } = geom.rect;
     let narrow_card = w < NODE_W;
     let up = Memo::new(move |_| d.nodes.with(|v| v.get(idx).is_none_or(|n| n.up)));
+    let tutor = use_context::<super::lesson::Tutor>();
+    let hl_id = id.clone();
     let insts = geom
         .inst
         .iter()
@@ -275,6 +277,7 @@ fn NodeCard(
         <g
             class=format!("node role-{role}")
             class:down=move || !up.get()
+            class:lesson-hl=move || tutor.is_some_and(|t| t.has(&hl_id))
             data-node=id.clone()
             data-role=role
             transform=format!("translate({x:.1} {y:.1})")

@@ -9,6 +9,7 @@ mod editor;
 mod gen;
 mod grpc;
 mod invariants;
+mod lessons;
 mod memory;
 mod payload;
 mod regressions;
