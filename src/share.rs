@@ -50,7 +50,8 @@ pub const SPEED_RANGE: (f64, f64) = (0.1, 100.0);
 /// The complete state of a run, as carried by a link.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShareState {
-    /// The preset the run is based on (the mode).
+    /// The preset the run is based on (the mode); empty for a scenario that is not based on
+    /// a preset (it is then carried whole).
     pub mode: String,
     /// The scenario the run started from (the preset with any edits).
     pub scenario: Scenario,
@@ -189,9 +190,7 @@ impl ShareState {
         let mut commands = Vec::with_capacity(self.commands.len());
         for a in &self.commands {
             let kind = match &a.command {
-                Command::Fault(f) => pb::command::Kind::Fault(value_to_pb(
-                    &serde_json::to_value(f).expect("a fault always converts"),
-                )),
+                Command::Fault(f) => pb::command::Kind::Fault(fault_to_pb(f)),
                 Command::Update(s) => {
                     let next = to_value(s);
                     let mut edits = Vec::new();
@@ -329,7 +328,7 @@ impl ShareState {
     /// Checks the fields that are not scenarios.
     fn check(&self) -> Result<(), ShareError> {
         let mut errs = Vec::new();
-        if !PRESETS.iter().any(|p| p.name == self.mode) {
+        if !self.mode.is_empty() && !PRESETS.iter().any(|p| p.name == self.mode) {
             errs.push(FieldError::new("mode", unknown_mode(&self.mode)));
         }
         let (lo, hi) = SPEED_RANGE;
@@ -381,7 +380,7 @@ impl ShareState {
 fn unknown_mode(mode: &str) -> String {
     let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
     format!(
-        "unknown preset {mode:?}; expected one of {}",
+        "unknown preset {mode:?}; expected one of {} (or empty for a custom scenario)",
         names.join(", ")
     )
 }
@@ -428,13 +427,8 @@ fn from_pb(state: pb::State) -> Result<ShareState, ShareError> {
             return Err(ShareError::new(path, "its position overflows"));
         };
         let command = match c.kind {
-            Some(pb::command::Kind::Fault(v)) => {
-                let p = format!("{path}.fault");
-                let v = value_from_pb(&v, &p)?;
-                let f: Fault = serde_path_to_error::deserialize(v).map_err(|e| {
-                    ShareError::new(join(&p, &e.path().to_string()), e.into_inner().to_string())
-                })?;
-                Command::Fault(f)
+            Some(pb::command::Kind::Fault(f)) => {
+                Command::Fault(fault_from_pb(f, &format!("{path}.fault"))?)
             }
             Some(pb::command::Kind::Update(u)) => {
                 let p = format!("{path}.update");
@@ -473,26 +467,27 @@ fn from_pb(state: pb::State) -> Result<ShareState, ShareError> {
     Ok(out)
 }
 
+/// What the starting scenario is an edit of: the preset, or nothing for a custom scenario.
 fn preset_value(mode: &str) -> Result<Value, ShareError> {
+    if mode.is_empty() {
+        return Ok(Value::Null);
+    }
     preset(mode)
         .map(|s| to_value(&s))
         .ok_or_else(|| ShareError::new("mode", unknown_mode(mode)))
 }
 
+/// The scenario's JSON document as a value (through [`Scenario::to_json`], the format's
+/// one writer, so the link sees exactly what an exported scenario holds).
 fn to_value(s: &Scenario) -> Value {
-    serde_json::to_value(s).expect("a scenario always converts to a JSON value")
+    serde_json::from_str(&s.to_json()).expect("a scenario's JSON always parses")
 }
 
-/// A scenario from a JSON value: parsed (errors name the field) and validated.
+/// A scenario from a JSON value: parsed (errors name the field) and validated. It goes
+/// through JSON text and [`Scenario::from_json`], the one parser of user scenarios (serde_json's
+/// `float_roundtrip` makes that text round-trip every float bit for bit).
 fn to_scenario(v: Value, prefix: &str) -> Result<Scenario, ShareError> {
-    let s: Scenario = serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let path = if path == "." { String::new() } else { path };
-        ShareError::new(join(prefix, &path), e.into_inner().to_string())
-    })?;
-    s.validate()
-        .map_err(|e| ShareError::prefixed(prefix, e.errors))?;
-    Ok(s)
+    Scenario::from_json(&v.to_string()).map_err(|e| ShareError::prefixed(prefix, e.errors))
 }
 
 fn apply_edits(mut v: Value, edits: &[pb::Edit], prefix: &str) -> Result<Value, ShareError> {
@@ -612,6 +607,54 @@ fn value_from_pb(v: &pb::Value, path: &str) -> Result<Value, ShareError> {
             }
             Value::Object(out)
         }
+    })
+}
+
+fn fault_to_pb(f: &Fault) -> pb::Fault {
+    use pb::fault::Kind as K;
+    let (kind, node, other, instance, value) = match f {
+        Fault::Crash { node, instance } => (K::Crash, node, "", *instance, 0.0),
+        Fault::Restart { node, instance } => (K::Restart, node, "", *instance, 0.0),
+        Fault::Cut { a, b } => (K::Cut, a, b.as_str(), None, 0.0),
+        Fault::Heal { a, b } => (K::Heal, a, b.as_str(), None, 0.0),
+        Fault::LinkLoss { a, b, loss } => (K::LinkLoss, a, b.as_str(), None, *loss),
+        Fault::LatencySpike { a, b, extra_ms } => (K::LatencySpike, a, b.as_str(), None, *extra_ms),
+        Fault::Slow { node, factor } => (K::Slow, node, "", None, *factor),
+    };
+    pb::Fault {
+        kind: kind as i32,
+        node: node.clone(),
+        other: other.to_string(),
+        instance,
+        value,
+    }
+}
+
+fn fault_from_pb(f: pb::Fault, path: &str) -> Result<Fault, ShareError> {
+    use pb::fault::Kind as K;
+    let kind = K::try_from(f.kind).map_err(|_| {
+        ShareError::new(
+            format!("{path}.kind"),
+            format!("unknown fault kind {}", f.kind),
+        )
+    })?;
+    let (node, instance, value) = (f.node, f.instance, f.value);
+    let (a, b) = (node.clone(), f.other);
+    Ok(match kind {
+        K::Crash => Fault::Crash { node, instance },
+        K::Restart => Fault::Restart { node, instance },
+        K::Cut => Fault::Cut { a, b },
+        K::Heal => Fault::Heal { a, b },
+        K::LinkLoss => Fault::LinkLoss { a, b, loss: value },
+        K::LatencySpike => Fault::LatencySpike {
+            a,
+            b,
+            extra_ms: value,
+        },
+        K::Slow => Fault::Slow {
+            node,
+            factor: value,
+        },
     })
 }
 

@@ -76,6 +76,10 @@ pub struct Stats {
     pub series: Vec<SeriesPoint>,
     /// Events processed.
     pub events: u64,
+    /// Hash of the event trace so far.
+    pub trace_hash: u64,
+    /// Virtual clock of this snapshot.
+    pub now: SimTime,
 }
 
 /// The message shown in the inspector.
@@ -160,6 +164,12 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
+    /// A shared run is being replayed: play, step and changes wait for it.
+    pub replaying: RwSignal<bool>,
+    /// The lesson the run belongs to (carried by share links).
+    pub lesson: RwSignal<Option<String>>,
+    /// The step of that lesson.
+    pub lesson_step: RwSignal<u32>,
 }
 
 /// Milliseconds since page load.
@@ -167,12 +177,16 @@ pub fn perf_now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
-    let name = scenario::PRESETS
+fn preset_name(mode: &str) -> &'static str {
+    scenario::PRESETS
         .iter()
         .map(|p| p.name)
         .find(|n| *n == mode)
-        .unwrap_or(scenario::PRESETS[0].name);
+        .unwrap_or(scenario::PRESETS[0].name)
+}
+
+fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
+    let name = preset_name(mode);
     (name, scenario::preset(name).expect("built-in preset"))
 }
 
@@ -209,6 +223,9 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
+            replaying: RwSignal::new(false),
+            lesson: RwSignal::new(None),
+            lesson_step: RwSignal::new(0),
         };
         d.publish(0.0, true);
         d
@@ -343,6 +360,8 @@ impl Driver {
                     latency: m.latency.iter().map(|l| l.summary()).collect(),
                     series: m.series.points().copied().collect(),
                     events: e.events_processed(),
+                    trace_hash: e.trace_hash(),
+                    now: e.now(),
                 }
             });
             if self.stats.with_untracked(|old| *old != stats) {
@@ -469,7 +488,21 @@ impl Driver {
     /// Replaces the engine with a fresh run of preset `mode` and `seed`.
     pub fn load(self, mode: &str, seed: u64) {
         let (name, s) = preset_or_default(mode);
-        self.engine.set_value(Engine::new(s.clone(), seed));
+        self.replace(name, Engine::new(s, seed));
+        crate::app::remember(name, seed);
+    }
+
+    /// Runs `engine` (a replayed run of preset `mode`) from where it is, at `speed`.
+    pub fn install(self, mode: &str, engine: Engine, speed: f64, playing: bool) {
+        self.replace(preset_name(mode), engine);
+        self.speed.set(speed);
+        self.playing.set(playing);
+    }
+
+    fn replace(self, name: &'static str, engine: Engine) {
+        let (seed, s) = (engine.seed(), engine.scenario().clone());
+        self.engine.set_value(engine);
+        self.replaying.set(false);
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
             *st = LoopState {
@@ -490,7 +523,6 @@ impl Driver {
         self.effective.set(None);
         self.epoch.update(|e| *e += 1);
         self.publish(perf_now(), true);
-        crate::app::remember(name, seed);
     }
 
     /// Same mode and seed, from time zero.
@@ -506,7 +538,7 @@ impl Driver {
 
     /// Play or pause.
     pub fn toggle_play(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.update(|p| *p = !*p);
@@ -515,7 +547,7 @@ impl Driver {
 
     /// Pauses and processes exactly one event.
     pub fn step(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.set(false);
@@ -534,6 +566,7 @@ impl Driver {
 
     /// Injects a fault now.
     pub fn fault(self, f: Fault) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| e.inject(Command::Fault(f)))
@@ -547,6 +580,7 @@ impl Driver {
 
     /// Applies new parameters live.
     pub fn update(self, next: Scenario) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| {
@@ -562,6 +596,15 @@ impl Driver {
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn not_replaying(self) -> Result<(), ScenarioError> {
+        if self.replaying.get_untracked() {
+            let msg = "wait until the shared run has been replayed";
+            self.flash(msg.into());
+            return Err(ScenarioError::single("", msg));
+        }
+        Ok(())
     }
 
     /// Opens a message in the inspector and keeps its journey.

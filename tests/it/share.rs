@@ -335,6 +335,21 @@ fn a_scenario_edited_before_the_start_is_carried_as_edits() {
     assert_eq!(r.trace_hash(), e.trace_hash());
 }
 
+#[test]
+fn a_custom_scenario_is_carried_whole() {
+    let mut s = preset("pub-sub").unwrap();
+    s.name = "My own".into();
+    s.links[1].loss = 0.125;
+    let mut e = Engine::new(s.clone(), 21);
+    e.run_until(SimTime::from_ms(700.0));
+    let state = ShareState::capture("", &e, 1.0, false).unwrap();
+    let back = ShareState::decode(&state.encode().unwrap()).unwrap();
+    assert_eq!(back.mode, "");
+    assert_eq!(back.scenario, s);
+    let r = back.replay().unwrap().run().unwrap();
+    assert_eq!(r.trace_hash(), e.trace_hash());
+}
+
 // ----- refusals ---------------------------------------------------------------------------
 
 fn fnv1a32(bytes: &[u8]) -> u32 {
@@ -466,11 +481,13 @@ fn damaged_and_foreign_links_are_refused_with_a_named_field() {
     assert_eq!(refusal(&seal(1, s.encode_to_vec())).0, "edits[0].path");
     // A fault that is not a fault.
     let mut s = base.clone();
-    s.commands[0].kind = Some(pb::command::Kind::Fault(pb::Value {
-        kind: Some(pb::value::Kind::Text("explode".into())),
+    s.commands[0].kind = Some(pb::command::Kind::Fault(pb::Fault {
+        kind: 42,
+        ..Default::default()
     }));
     let (path, msg) = refusal(&seal(1, s.encode_to_vec()));
-    assert!(path.starts_with("commands[0].fault"), "{path}: {msg}");
+    assert_eq!(path, "commands[0].fault.kind", "{msg}");
+    assert!(msg.contains("unknown fault kind 42"), "{msg}");
     // A command beyond the position is refused when the replay starts.
     let mut s = base;
     s.commands[0].events_delta = s.events + 1;
@@ -529,7 +546,9 @@ fn random_state(preset_idx: usize, seed: u64, picks: &[u32]) -> ShareState {
         at += u64::from(next(1_000_000_000));
         let command = if next(2) == 0 {
             let node = ids[next(ids.len() as u32) as usize].clone();
-            Command::Fault(match next(3) {
+            let other = ids[next(ids.len() as u32) as usize].clone();
+            let x = f64::from(next(90)) / 9.0;
+            Command::Fault(match next(7) {
                 0 => Fault::Crash {
                     node,
                     instance: Some(next(3)),
@@ -538,9 +557,21 @@ fn random_state(preset_idx: usize, seed: u64, picks: &[u32]) -> ShareState {
                     node,
                     instance: None,
                 },
+                2 => Fault::Cut { a: node, b: other },
+                3 => Fault::Heal { a: node, b: other },
+                4 => Fault::LinkLoss {
+                    a: node,
+                    b: other,
+                    loss: x / 10.0,
+                },
+                5 => Fault::LatencySpike {
+                    a: node,
+                    b: other,
+                    extra_ms: x,
+                },
                 _ => Fault::Slow {
                     node,
-                    factor: 1.0 + f64::from(next(90)) / 9.0,
+                    factor: 1.0 + x,
                 },
             })
         } else {
