@@ -138,13 +138,15 @@ test("a long run replays in slices, showing its progress, without freezing the t
   const app = await openApp(t, { path: "/?mode=work-queue&seed=3&speed=100", waitFor: "g.node[data-role]" });
   const { page } = app;
   const rate = page.locator('input[data-path="nodes[0].role.producer.workload"]');
-  await rate.fill("3000");
+  await rate.fill("2000");
   await rate.press("Tab");
   const count = page.locator('input[data-path="nodes[2].role.consumer_group.count"]');
   await count.fill("64");
   await count.press("Tab");
   await page.click("[data-testid=play]");
-  await waitClockAbove(page, 6e9);
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) > 3e9, null, {
+    timeout: 90000,
+  });
   await page.click("[data-testid=play]");
   await settled(page);
   const live = await snapshot(page);
@@ -192,6 +194,10 @@ test("Copy link shows a selected field when the clipboard is unavailable", async
   await page.waitForSelector("g.node[data-role]");
   await page.click("[data-testid=copy-link]");
   await page.waitForSelector("[data-testid=share-field]");
+  await page.waitForFunction(() => {
+    const f = document.querySelector("[data-testid=share-field]");
+    return document.activeElement === f && f.selectionEnd > 0;
+  });
   const state = await page.evaluate(() => {
     const f = document.querySelector("[data-testid=share-field]");
     return {

@@ -276,8 +276,11 @@ pub fn ShareControls() -> impl IntoView {
     Effect::new(move |_| {
         if ui.status.with(|s| *s == Status::Field) {
             if let Some(el) = field.get() {
-                let _ = el.focus();
-                el.select();
+                // Select once the value is in place (the next frame, after every update).
+                request_animation_frame(move || {
+                    let _ = el.focus();
+                    el.select();
+                });
             }
         }
     });

@@ -45,5 +45,6 @@ pub const MAX_NAME_CHARS: usize = 64;
 pub const MAX_LOGGED_COMMANDS: usize = 1000;
 /// Characters of the encoded state in a share link (the part after `#s=`).
 pub const MAX_LINK_CHARS: usize = 64 * 1024;
-/// Events a share link may ask to replay (a few seconds of replay in the browser).
-pub const MAX_REPLAY_EVENTS: u64 = 50_000_000;
+/// Events a share link may ask to replay (seconds of replay in the browser: the engine
+/// runs a few million events per second in wasm, far fewer on a loaded machine).
+pub const MAX_REPLAY_EVENTS: u64 = 10_000_000;
