@@ -80,6 +80,10 @@ pub struct Stats {
     pub series: Vec<SeriesPoint>,
     /// Events processed.
     pub events: u64,
+    /// Hash of the event trace so far.
+    pub trace_hash: u64,
+    /// Virtual clock of this snapshot.
+    pub now: SimTime,
 }
 
 /// The message shown in the inspector.
@@ -170,6 +174,12 @@ pub struct Driver {
     pub live_changes: RwSignal<u32>,
     /// A scenario that is not a preset (e.g. a lesson's), which Reset and New seed reuse.
     custom: StoredValue<Option<Scenario>, LocalStorage>,
+    /// A shared run is being replayed: play, step and changes wait for it.
+    pub replaying: RwSignal<bool>,
+    /// The lesson the run belongs to (carried by share links).
+    pub lesson: RwSignal<Option<String>>,
+    /// The step of that lesson.
+    pub lesson_step: RwSignal<u32>,
 }
 
 /// Milliseconds since page load.
@@ -177,12 +187,16 @@ pub fn perf_now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
-    let name = scenario::PRESETS
+fn preset_name(mode: &str) -> &'static str {
+    scenario::PRESETS
         .iter()
         .map(|p| p.name)
         .find(|n| *n == mode)
-        .unwrap_or(scenario::PRESETS[0].name);
+        .unwrap_or(scenario::PRESETS[0].name)
+}
+
+fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
+    let name = preset_name(mode);
     (name, scenario::preset(name).expect("built-in preset"))
 }
 
@@ -222,6 +236,9 @@ impl Driver {
             origin: StoredValue::new_local(s),
             live_changes: RwSignal::new(0),
             custom: StoredValue::new_local(None),
+            replaying: RwSignal::new(false),
+            lesson: RwSignal::new(None),
+            lesson_step: RwSignal::new(0),
         };
         d.publish(0.0, true);
         d
@@ -356,6 +373,8 @@ impl Driver {
                     latency: m.latency.iter().map(|l| l.summary()).collect(),
                     series: m.series.points().copied().collect(),
                     events: e.events_processed(),
+                    trace_hash: e.trace_hash(),
+                    now: e.now(),
                 }
             });
             if self.stats.with_untracked(|old| *old != stats) {
@@ -483,30 +502,29 @@ impl Driver {
     /// scenario again for the `custom` mode).
     pub fn load(self, mode: &str, seed: u64) {
         self.custom.set_value(None);
-        if mode == CUSTOM {
-            self.restart(CUSTOM, self.origin.get_value(), seed);
-            crate::app::remember(CUSTOM, seed);
+        let (name, s) = if mode == CUSTOM {
+            (CUSTOM, self.origin.get_value())
         } else {
-            let (name, s) = preset_or_default(mode);
-            self.restart(name, s, seed);
-            crate::app::remember(name, seed);
-        }
+            preset_or_default(mode)
+        };
+        self.replace(name, Engine::new(s, seed));
+        crate::app::remember(name, seed);
     }
 
     /// Runs an edited scenario from time zero with the current seed (the `custom` mode).
     pub fn load_scenario(self, s: Scenario) {
         self.custom.set_value(None);
         let seed = self.seed.get_untracked();
-        self.restart(CUSTOM, s, seed);
+        self.replace(CUSTOM, Engine::new(s, seed));
         crate::app::remember(CUSTOM, seed);
     }
 
     /// Replaces the engine with a fresh run of `s`, a scenario derived from preset `mode`
     /// (the mode the picker shows). Reset and New seed keep `s`; the URL is left to the caller.
     pub fn load_custom(self, mode: &str, s: Scenario, seed: u64) {
-        let (name, _) = preset_or_default(mode);
+        let name = preset_name(mode);
         self.custom.set_value(Some(s.clone()));
-        self.restart(name, s, seed);
+        self.replace(name, Engine::new(s, seed));
         panic::remember(name, seed);
     }
 
@@ -515,10 +533,29 @@ impl Driver {
         self.custom.with_value(Option::is_some)
     }
 
-    fn restart(self, name: &'static str, s: Scenario, seed: u64) {
-        self.engine.set_value(Engine::new(s.clone(), seed));
-        self.origin.set_value(s.clone());
-        self.live_changes.set(0);
+    /// Runs `engine` (a replayed run of preset `mode`, or of an edited scenario when `mode`
+    /// is empty) from where it is, at `speed`.
+    /// A run that belongs to a lesson keeps its scenario for Reset and New seed.
+    pub fn install(self, mode: &str, engine: Engine, speed: f64, playing: bool) {
+        let lesson = self.lesson.with_untracked(Option::is_some);
+        self.custom
+            .set_value(lesson.then(|| engine.initial_scenario().clone()));
+        let name = if mode.is_empty() || mode == CUSTOM {
+            CUSTOM
+        } else {
+            preset_name(mode)
+        };
+        self.replace(name, engine);
+        self.speed.set(speed);
+        self.playing.set(playing);
+    }
+
+    fn replace(self, name: &'static str, engine: Engine) {
+        let (seed, s) = (engine.seed(), engine.scenario().clone());
+        self.origin.set_value(engine.initial_scenario().clone());
+        self.live_changes.set(engine.applied().len() as u32);
+        self.engine.set_value(engine);
+        self.replaying.set(false);
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
             *st = LoopState {
@@ -561,7 +598,7 @@ impl Driver {
 
     /// Play or pause.
     pub fn toggle_play(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.update(|p| *p = !*p);
@@ -570,7 +607,7 @@ impl Driver {
 
     /// Pauses and processes exactly one event.
     pub fn step(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.set(false);
@@ -589,6 +626,7 @@ impl Driver {
 
     /// Injects a fault now.
     pub fn fault(self, f: Fault) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| e.inject(Command::Fault(f)))
@@ -603,6 +641,7 @@ impl Driver {
 
     /// Applies new parameters live.
     pub fn update(self, next: Scenario) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| {
@@ -619,6 +658,15 @@ impl Driver {
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn not_replaying(self) -> Result<(), ScenarioError> {
+        if self.replaying.get_untracked() {
+            let msg = "wait until the shared run has been replayed";
+            self.flash(msg.into());
+            return Err(ScenarioError::single("", msg));
+        }
+        Ok(())
     }
 
     /// Opens a message in the inspector and keeps its journey.

@@ -100,6 +100,23 @@ impl Tutor {
             }
         });
         t.open_from_url();
+        // A share link names a lesson and step: show them over the replayed run.
+        Effect::new(move |_| {
+            let Some(id) = d.lesson.get() else { return };
+            if id == CLOSING_ID {
+                t.show_closing();
+                return;
+            }
+            match lessons().and_then(|c| c.position(&id)) {
+                Some(i) => {
+                    t.closing.set(false);
+                    t.lesson.set(Some(i));
+                    t.step
+                        .set((d.lesson_step.get_untracked() as usize).saturating_sub(1));
+                }
+                None => d.flash(format!("There is no lesson `{id}`.")),
+            }
+        });
         t
     }
 

@@ -7,6 +7,7 @@
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
 //! - [`theory`]: the M/M/c overlay; [`editor`], [`export`]: edit, import and download.
 //! - [`lesson`]: the guided lessons (picker, step panel, closing page).
+//! - [`share`]: opening share links (replayed in slices) and the Copy link button.
 
 mod a11y;
 mod charts;
@@ -22,6 +23,7 @@ mod log;
 mod metrics;
 mod panic;
 mod params;
+mod share;
 mod theory;
 mod topology;
 
@@ -48,7 +50,9 @@ fn from_url() -> (String, u64, Option<f64>) {
     let q = web_sys::UrlSearchParams::new_with_str(&search).ok();
     let get = |k: &str| q.as_ref().and_then(|q| q.get(k));
     let mode = get("mode").unwrap_or_else(|| "request-response".into());
-    let seed = get("seed").and_then(|s| s.parse().ok()).unwrap_or(42);
+    let seed = get("seed")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(share::DEFAULT_SEED);
     let speed = get("speed")
         .and_then(|s| s.parse::<f64>().ok())
         .filter(|s| (0.1..=100.0).contains(s));
@@ -59,7 +63,8 @@ fn from_url() -> (String, u64, Option<f64>) {
 #[component]
 pub fn App() -> impl IntoView {
     panic::install();
-    let (mode, seed, speed) = from_url();
+    let start = share::Start::from_location(from_url());
+    let (mode, seed, speed) = start.first_run();
     let d = Driver::new(&mode, seed);
     panic::remember(d.mode.get_untracked(), seed);
     if let Some(s) = speed {
@@ -67,6 +72,7 @@ pub fn App() -> impl IntoView {
     }
     provide_context(d);
     d.start();
+    share::begin(d, start);
     a11y::install_shortcuts(d);
     let tutor = lesson::Tutor::install(d);
     let description = move || d.scenario.with(|s| s.description.clone());
@@ -79,7 +85,9 @@ pub fn App() -> impl IntoView {
                     <lesson::LearnButton/>
                 </div>
                 <controls::TimeControls/>
+                <share::ShareControls/>
             </header>
+            <share::LinkError/>
             <Show when=move || d.error.get().is_some()>
                 <div class="error-box" role="alert" data-testid="engine-error">
                     <p>{move || d.error.get()}{move || format!(" (seed {})", d.seed.get())}</p>

@@ -4,8 +4,8 @@
 mod broker;
 mod decoder;
 mod determinism;
-mod exported_run;
 mod editor;
+mod exported_run;
 mod gen;
 mod grpc;
 mod invariants;
@@ -15,6 +15,7 @@ mod payload;
 mod regressions;
 mod replay;
 mod scenario;
+mod share;
 mod stress;
 mod support;
 mod theory;
