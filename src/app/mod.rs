@@ -5,11 +5,13 @@
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
+//! - [`embed`]: the embed view (`?embed`) and the "Copy embed code" button.
 
 mod a11y;
 mod charts;
 mod controls;
 mod driver;
+pub mod embed;
 mod flights;
 mod inspector;
 mod layout;
@@ -22,11 +24,15 @@ mod topology;
 pub use driver::Driver;
 pub use layout::Layout;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Remembers the run in the URL (`?mode=…&seed=…`) and for the panic box.
 pub(crate) fn remember(mode: &str, seed: u64) {
     panic::remember(mode, seed);
+    if embed::active() {
+        return;
+    }
     if let Ok(h) = window().history() {
         let _ = h.replace_state_with_url(
             &wasm_bindgen::JsValue::NULL,
@@ -52,6 +58,11 @@ fn from_url() -> (String, u64, Option<f64>) {
 /// The whole playground.
 #[component]
 pub fn App() -> impl IntoView {
+    if embed::requested(&window().location().search().unwrap_or_default()) {
+        // Either, not AnyView: erasing the app's view type would keep its unused
+        // server-rendering code in the bundle (about 11 KB gzipped).
+        return Either::Left(view! { <embed::Embed/> });
+    }
     panic::install();
     let (mode, seed, speed) = from_url();
     let d = Driver::new(&mode, seed);
@@ -63,7 +74,7 @@ pub fn App() -> impl IntoView {
     d.start();
     a11y::install_shortcuts(d);
     let description = move || d.scenario.with(|s| s.description.clone());
-    view! {
+    Either::Right(view! {
         <div class="app">
             <header class="top">
                 <div class="brand">
@@ -83,6 +94,7 @@ pub fn App() -> impl IntoView {
                     <div class="panel-head">
                         <h2 id="topology-title">{move || controls::mode_title(d.mode.get())}</h2>
                         <p class="description">{description}</p>
+                        <embed::CopyEmbed/>
                     </div>
                     <controls::FaultButtons/>
                     <topology::Topology/>
@@ -102,5 +114,5 @@ pub fn App() -> impl IntoView {
             </main>
             <a11y::Announcer/>
         </div>
-    }
+    })
 }
