@@ -8,12 +8,14 @@
 //! - [`theory`]: the M/M/c overlay; [`editor`], [`export`]: edit, import and download.
 //! - [`lesson`]: the guided lessons (picker, step panel, closing page).
 //! - [`share`]: opening share links (replayed in slices) and the Copy link button.
+//! - [`embed`]: the embed view (`?embed`) and the "Copy embed code" button.
 
 mod a11y;
 mod charts;
 mod controls;
 mod driver;
 mod editor;
+pub mod embed;
 mod export;
 mod flights;
 mod inspector;
@@ -30,11 +32,15 @@ mod topology;
 pub use driver::Driver;
 pub use layout::Layout;
 
+use leptos::either::Either;
 use leptos::prelude::*;
 
 /// Remembers the run in the URL (`?mode=…&seed=…`) and for the panic box.
 pub(crate) fn remember(mode: &str, seed: u64) {
     panic::remember(mode, seed);
+    if embed::active() {
+        return;
+    }
     if let Ok(h) = window().history() {
         let _ = h.replace_state_with_url(
             &wasm_bindgen::JsValue::NULL,
@@ -62,6 +68,11 @@ fn from_url() -> (String, u64, Option<f64>) {
 /// The whole playground.
 #[component]
 pub fn App() -> impl IntoView {
+    if embed::requested(&window().location().search().unwrap_or_default()) {
+        // Either, not AnyView: erasing the app's view type would keep its unused
+        // server-rendering code in the bundle (about 11 KB gzipped).
+        return Either::Left(view! { <embed::Embed/> });
+    }
     panic::install();
     let start = share::Start::from_location(from_url());
     let (mode, seed, speed) = start.first_run();
@@ -76,7 +87,7 @@ pub fn App() -> impl IntoView {
     a11y::install_shortcuts(d);
     let tutor = lesson::Tutor::install(d);
     let description = move || d.scenario.with(|s| s.description.clone());
-    view! {
+    Either::Right(view! {
         <div class="app" data-highlight=move || tutor.highlight_attr()>
             <header class="top">
                 <div class="brand">
@@ -100,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <div class="panel-head">
                         <h2 id="topology-title">{move || controls::mode_title(d.mode.get())}</h2>
                         <p class="description">{description}</p>
+                        <embed::CopyEmbed/>
                     </div>
                     <controls::FaultButtons/>
                     <topology::Topology/>
@@ -124,5 +136,5 @@ pub fn App() -> impl IntoView {
             </main>
             <a11y::Announcer/>
         </div>
-    }
+    })
 }

@@ -19,6 +19,11 @@ fn is_narrow() -> bool {
         .is_some_and(|w| w < NARROW_PX)
 }
 
+/// Decides whether the flow is drawn top to bottom. The full view asks the window's width;
+/// an embed provides its own rule (the shape of its frame) as context.
+#[derive(Clone, Copy)]
+pub struct NarrowRule(pub fn() -> bool);
+
 /// What an instance of a role is called.
 pub fn instance_noun(role: &str) -> &'static str {
     match role {
@@ -34,9 +39,10 @@ pub fn instance_noun(role: &str) -> &'static str {
 #[component]
 pub fn Topology() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let narrow = RwSignal::new(is_narrow());
+    let rule = use_context::<NarrowRule>().map_or(is_narrow as fn() -> bool, |r| r.0);
+    let narrow = RwSignal::new(rule());
     let resize = window_event_listener(leptos::ev::resize, move |_| {
-        let n = is_narrow();
+        let n = rule();
         if narrow.get_untracked() != n {
             narrow.set(n);
         }

@@ -76,7 +76,7 @@ fn a_syntax_error_gives_line_column_and_the_field() {
     let (path, msg, _) = first_error(&typed);
     assert_eq!(path, "nodes[2].role.consumer_group.count");
     assert!(
-        msg.starts_with("invalid type: string \"three\", expected u32"),
+        msg.starts_with("must be a whole number between 1 and 64, got string \"three\""),
         "{msg}"
     );
 }
