@@ -524,7 +524,7 @@ fn random_state(preset_idx: usize, seed: u64, picks: &[u32]) -> ShareState {
     let mut pick = picks.iter().copied().cycle();
     let mut next = move |n: u32| pick.next().unwrap_or(0) % n.max(1);
     let mut s: Scenario = preset(name).unwrap();
-    let mut tweak = |s: &mut Scenario, next: &mut dyn FnMut(u32) -> u32| {
+    let tweak = |s: &mut Scenario, next: &mut dyn FnMut(u32) -> u32| {
         let l = next(s.links.len() as u32) as usize;
         s.links[l].latency_ms = f64::from(next(1000)) / 7.0;
         s.links[l].loss = f64::from(next(100)) / 300.0;
