@@ -290,7 +290,7 @@ pub fn LearnButton() -> impl IntoView {
             title="Guided lessons on the running simulation"
             on:click=move |_| t.picker.update(|p| *p = !*p)
         >
-            "🎓 Learn"
+            "Learn"
         </button>
     }
 }
