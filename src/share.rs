@@ -121,8 +121,9 @@ impl fmt::Display for ShareError {
 impl std::error::Error for ShareError {}
 
 impl ShareState {
-    /// The state of `engine`, a run of preset `mode`, shown at `speed`, `playing` or not.
-    /// Fails when the run cannot be replayed (too many commands or events).
+    /// The state of `engine`, a run of preset `mode`, shown at `speed` (kept within
+    /// [`SPEED_RANGE`]), `playing` or not. Fails when the run cannot be replayed (too many
+    /// commands or events).
     pub fn capture(
         mode: &str,
         engine: &Engine,
@@ -150,7 +151,7 @@ impl ShareState {
             seed: engine.seed(),
             lesson: None,
             step: 0,
-            speed,
+            speed: speed.clamp(SPEED_RANGE.0, SPEED_RANGE.1),
             playing,
             position,
             commands: engine.applied().to_vec(),

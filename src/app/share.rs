@@ -312,7 +312,7 @@ pub fn ShareControls() -> impl IntoView {
                 disabled=move || d.replaying.get()
                 on:click=move |_| copy_link(d, ui)
             >
-                "🔗 Copy link"
+                "Copy link"
             </button>
             <span
                 class="share-note"
