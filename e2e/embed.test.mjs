@@ -4,10 +4,10 @@
 // Every wait polls observed state; nothing sleeps to assert.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openApp } from "./harness.mjs";
+import { SCREENSHOTS, openApp } from "./harness.mjs";
 import { startStaticServer } from "./static-server.mjs";
 
 const MODES = ["request-response", "work-queue", "pub-sub", "partitioned-log", "side-by-side", "hybrid", "rpc-chain"];
@@ -31,13 +31,17 @@ async function frameOf(page, selector) {
   return frame;
 }
 
+// Waits in frames poll on a timer: Chromium runs no animation frames in a cross-origin
+// frame that is off screen, so the default requestAnimationFrame polling would never look.
+const POLL = { polling: 50 };
+
 /** Waits until the virtual clock of `frame` is past `ns`. */
 const clockPast = (frame, ns) =>
-  frame.waitForFunction((ns) => Number(document.querySelector("[data-testid=clock]").dataset.ns) > ns, ns);
+  frame.waitForFunction((ns) => Number(document.querySelector("[data-testid=clock]").dataset.ns) > ns, ns, POLL);
 
 /** Waits until the embed in `frame` reports `want` (playing, paused, off-screen, hidden-tab). */
 const stateIs = (frame, want) =>
-  frame.waitForFunction((want) => document.querySelector("[data-testid=embed]")?.dataset.state === want, want);
+  frame.waitForFunction((want) => document.querySelector("[data-testid=embed]")?.dataset.state === want, want, POLL);
 
 /** Waits for `n` animation frames of `page` (a frame count, not a sleep). */
 async function frames(page, n) {
@@ -130,7 +134,7 @@ test("the example page runs two iframe embeds independently", async (t) => {
   // Reset in one frame only restarts that one.
   const rrBefore = await clockNs(rr);
   await wq.click("[data-testid=reset]");
-  await wq.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) === 0);
+  await wq.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) === 0, null, POLL);
   assert.ok((await clockNs(rr)) >= rrBefore);
   await wq.click("[data-testid=play]");
   await stateIs(wq, "playing");
@@ -168,15 +172,16 @@ test("the custom element renders a sandboxed frame that runs", async (t) => {
   assert.deepEqual(await iframe.evaluate((f) => [f.width, f.height]), ["320", "240"]);
   assert.equal(new URL(await iframe.getAttribute("src")).searchParams.get("speed"), null);
   assert.ok(app.console.some((m) => m.type === "warning" && /speed must be between 0\.1 and 100, got "fast"/.test(m.text)));
-  await frame.waitForFunction(() => innerWidth === 320 && innerHeight === 240);
+  await frame.waitForFunction(() => innerWidth === 320 && innerHeight === 240, null, POLL);
   const [dx, dy] = await overflow(frame);
   assert.ok(dx <= 0 && dy <= 0, `no scrollbars at 320×240 (overflow ${dx}, ${dy})`);
 
   // A new mode reloads the frame with it.
   await el.evaluate((e) => e.setAttribute("mode", "partitioned-log"));
   const next = await frameOf(page, "[data-testid=element-pub-sub] iframe");
-  await next.waitForFunction(() => document.querySelector(".embed-title")?.textContent === "Partitioned log");
-  await el.screenshot({ path: join(process.cwd(), "e2e", "screenshots", "embed-element-320x240.png") });
+  await next.waitForFunction(() => document.querySelector(".embed-title")?.textContent === "Partitioned log", null, POLL);
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await el.screenshot({ path: join(SCREENSHOTS, "embed-element-320x240.png") });
   app.assertNoErrors();
 });
 
@@ -232,11 +237,20 @@ test("an embed pauses when scrolled off screen and resumes when back; a manual p
   // Paused by hand: scrolling away and back does not restart it.
   await wq.click("[data-testid=play]");
   await stateIs(wq, "paused");
+  // An observer of our own in the frame tells when the frame has seen itself leave and
+  // come back: observers are notified in creation order, so the app's has been by then.
+  await wq.evaluate(() => {
+    new IntersectionObserver((es) => (globalThis.__ratio = es.at(-1).intersectionRatio), {
+      threshold: [0, 0.25],
+    }).observe(document.documentElement);
+  });
+  const ratio = (test) => wq.waitForFunction(test, null, POLL);
+  await ratio(() => globalThis.__ratio >= 0.25);
   await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
-  await frames(page, 5);
+  await ratio(() => globalThis.__ratio === 0);
+  assert.equal(await state(wq), "paused");
   await page.evaluate(() => scrollTo(0, 0));
-  await frames(page, 5);
-  await wq.waitForFunction(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))).then(() => true));
+  await ratio(() => globalThis.__ratio >= 0.25);
   assert.equal(await state(wq), "paused");
   assert.equal(await playing(wq), false);
   app.assertNoErrors();
@@ -334,19 +348,29 @@ test("on a cross-origin host page with a strict CSP, the copied snippet and the 
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src ${appOrigin}; frame-src ${appOrigin}; style-src 'none'">
 <title>Host</title><script src="${app.url}embed.js" defer></script></head>
 <body><h1>Host page</h1>${snippet}
+<pre>${"\n".repeat(80)}</pre>
 <message-flow-playground mode="hybrid" seed="4" width="480" height="320"></message-flow-playground>
 </body></html>`,
   );
-  await page.setViewportSize({ width: 1200, height: 900 });
+  await page.setViewportSize({ width: 1000, height: 700 });
   await page.goto(hostSite);
   const snippetFrame = await frameOf(page, "iframe[title^='Message flow playground: Request-response']");
   const elementFrame = await frameOf(page, "message-flow-playground iframe");
   assert.notEqual(new URL(page.url()).origin, appOrigin, "the host is another origin");
+  // IntersectionObserver inside a cross-origin frame measures against the host's viewport:
+  // the snippet's frame (top) plays, the element's (below a long block) waits...
   await stateIs(snippetFrame, "playing");
-  await stateIs(elementFrame, "playing");
   await clockPast(snippetFrame, 0);
+  await stateIs(elementFrame, "off-screen");
+  assert.equal(await clockNs(elementFrame), 0);
+  // ...until the host page scrolls: then it is the other way round.
+  await page.evaluate(() => scrollTo(0, document.documentElement.scrollHeight));
+  await stateIs(snippetFrame, "off-screen");
+  await stateIs(elementFrame, "playing");
   await clockPast(elementFrame, 0);
   assert.equal(await elementFrame.textContent(".embed-title"), "Hybrid");
+  await page.evaluate(() => scrollTo(0, 0));
+  await stateIs(snippetFrame, "playing");
 
   // The sandbox forbids navigating the host page.
   const hostUrl = page.url();
@@ -360,8 +384,10 @@ test("on a cross-origin host page with a strict CSP, the copied snippet and the 
   });
   await frames(page, 5);
   assert.equal(page.url(), hostUrl, `top URL unchanged (attempt: ${attempt})`);
+  t.diagnostic(`top navigation from the frame: ${attempt}`);
   const blocked = app.errors.filter((e) => /allow-top-navigation|Unsafe attempt to initiate navigation/i.test(e));
   assert.ok(blocked.length > 0 || attempt !== "no exception", "the attempt was refused");
+  t.diagnostic(`reported: ${blocked.join(" | ")}`);
   app.errors.splice(0, app.errors.length, ...app.errors.filter((e) => !blocked.includes(e)));
 
   // "Open in the full playground" opens a new tab (no opener) on the same mode and seed.

@@ -1,8 +1,8 @@
 //! Embedding in documentation.
 //!
 //! - [`Embed`]: the view shown for `?embed` (or `?embed=1`): only the topology, the time
-//!   controls (compacted by CSS) and a link to the full playground. It plays while it is on screen and
-//!   its tab is visible, and pauses otherwise; a manual pause is kept.
+//!   controls (compacted by CSS) and a link to the full playground. It plays while it is
+//!   on screen and its tab is visible, and pauses otherwise; a manual pause is kept.
 //! - [`CopyEmbed`]: the full view's "Copy embed code" button, producing [`snippet`].
 //!
 //! `assets/embed.js` defines the `<message-flow-playground>` element, which renders the
