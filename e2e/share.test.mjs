@@ -262,3 +262,26 @@ test("old ?mode=&seed= links still work", async (t) => {
   await page.waitForFunction(() => new URLSearchParams(location.search).get("mode") === "pub-sub");
   app.assertNoErrors();
 });
+
+test("a link made inside a lesson reopens the lesson at its step over the same run", async (t) => {
+  const app = await openApp(t, { path: "/?lesson=decoupling&step=2&speed=2", waitFor: "[data-testid=lesson-panel]" });
+  const { page } = app;
+  await page.waitForFunction(() => document.querySelector("[data-testid=step-count]")?.textContent.startsWith("Step 2 "));
+  await page.click("[data-testid=play]");
+  await waitClockAbove(page, 0.5e9);
+  await page.click("[data-testid=play]");
+  await settled(page);
+  const live = await snapshot(page);
+  const step = (await page.textContent("[data-testid=step-count]")).trim();
+  const link = await copyLink(page);
+  app.assertNoErrors();
+
+  const { page: p2, watched } = await freshPage(t);
+  await p2.goto(link, { waitUntil: "load" });
+  await p2.waitForFunction((ns) => document.querySelector("[data-testid=clock]")?.dataset.ns === ns, live.ns);
+  await settled(p2);
+  assert.deepEqual(await snapshot(p2), live);
+  await p2.waitForSelector("[data-testid=lesson-panel]");
+  assert.equal((await p2.textContent("[data-testid=step-count]")).trim(), step);
+  noErrors(watched);
+});
