@@ -2,9 +2,10 @@
 // workloads raised to the playground's maximum rate, played at the maximum speed (100×) for
 // a bounded wall time. JS heap (CDP Runtime.getHeapUsage after a forced GC) and WASM linear
 // memory (the module's exported memory, caught from boot.js's TrunkApplicationStarted
-// event) are sampled every few seconds; after warm-up both must stay within a bound. At the
-// end the page still answers a click (pause works) and the effective-speed indicator shows
-// that the engine fell behind instead of freezing the page.
+// event) are sampled every few seconds: WASM memory must stay within a base plus a bound per
+// message alive (and stop growing at the live-message limit), the JS heap within a bound of
+// its level after warm-up. At the end the page still answers a click (pause works) and the
+// effective-speed indicator shows that the engine fell behind instead of freezing the page.
 //
 // MSGFLOW_SOAK_SECONDS sets the duration (default 120); every wait polls a condition.
 import { test } from "node:test";
@@ -14,6 +15,8 @@ import { openApp } from "./harness.mjs";
 const SECONDS = Number(process.env.MSGFLOW_SOAK_SECONDS ?? 120);
 const SAMPLE_MS = 5000;
 const MiB = 1 << 20;
+// MAX_LIVE_MESSAGES in src/scenario/limits.rs.
+const LIVE_LIMIT = 250_000;
 
 test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memory bounded`, async (t) => {
   const app = await openApp(t, { path: "/?mode=side-by-side&seed=1&speed=100", timeout: 60_000 });
@@ -39,6 +42,7 @@ test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memor
       clock: Number(document.querySelector("[data-testid=clock]").dataset.ns),
       inFlight: document.querySelectorAll("[data-flight]").length,
       effective: document.querySelector("[data-testid=effective]")?.textContent ?? null,
+      live: ["in_flight", "queued"].reduce((n, c) => n + Number(document.querySelector(`[data-counter=${c}]`).textContent), 0),
     }));
     return { ...state, heap: heap.usedSize };
   };
@@ -66,7 +70,7 @@ test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memor
   const base = warm[0];
   const fmt = (b) => `${(b / MiB).toFixed(1)} MiB`;
   const table = samples
-    .map((s) => `  ${((s.now - start.now) / 1000).toFixed(0).padStart(4)} s  heap ${fmt(s.heap).padStart(10)}  wasm ${fmt(s.wasm).padStart(10)}  virtual ${(s.clock / 1e9).toFixed(1).padStart(7)} s  ${s.effective ?? ""}`)
+    .map((s) => `  ${((s.now - start.now) / 1000).toFixed(0).padStart(4)} s  heap ${fmt(s.heap).padStart(10)}  wasm ${fmt(s.wasm).padStart(10)}  alive ${String(s.live).padStart(7)}  virtual ${(s.clock / 1e9).toFixed(1).padStart(7)} s  ${s.effective ?? ""}`)
     .join("\n");
   console.log(`soak samples (warm-up ${warmMs / 1000} s):\n${table}`);
 
@@ -74,13 +78,26 @@ test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memor
   for (let i = 1; i < samples.length; i++) {
     assert.ok(samples[i].clock > samples[i - 1].clock, `virtual time stalled at sample ${i}`);
   }
-  // Memory after warm-up: WASM linear memory never shrinks, so it must stop growing; the JS
-  // heap (after GC) stays near its warm level.
-  const maxWasm = Math.max(...warm.map((s) => s.wasm));
+  // Memory is bounded by work in flight: at every sample, WASM memory stays within a fixed
+  // base plus 1 KiB per message alive at the high-water mark so far (a leak grows with
+  // time or processed messages, not with the messages alive). Once the live-message limit
+  // is reached, WASM memory (which never shrinks) stops growing. The JS heap (after GC)
+  // stays near its level after warm-up.
+  let high = 0;
+  for (const s of samples) {
+    high = Math.max(high, s.live);
+    assert.ok(s.wasm <= 16 * MiB + 1024 * high, `WASM ${fmt(s.wasm)} with at most ${high} messages alive`);
+  }
+  const full = samples.find((s) => s.live >= 0.95 * LIVE_LIMIT);
+  if (full) {
+    const maxAfter = Math.max(...samples.filter((s) => s.now >= full.now).map((s) => s.wasm));
+    assert.ok(maxAfter <= full.wasm * 1.25 + 8 * MiB, `WASM memory grew from ${fmt(full.wasm)} to ${fmt(maxAfter)} at the limit`);
+  }
+  const maxWasm = Math.max(...samples.map((s) => s.wasm));
   const maxHeap = Math.max(...warm.map((s) => s.heap));
-  assert.ok(maxWasm <= base.wasm * 1.25 + 8 * MiB, `WASM memory grew from ${fmt(base.wasm)} to ${fmt(maxWasm)}`);
   assert.ok(maxHeap <= base.heap * 1.5 + 8 * MiB, `JS heap grew from ${fmt(base.heap)} to ${fmt(maxHeap)}`);
   assert.ok(maxWasm < 512 * MiB && maxHeap < 256 * MiB, `absolute bound: wasm ${fmt(maxWasm)}, heap ${fmt(maxHeap)}`);
+  console.log(`live-message limit ${full ? `reached at ${((full.now - start.now) / 1000).toFixed(0)} s` : "not reached"}; most alive ${high}`);
 
   // It fell behind and says so, instead of freezing.
   await page.waitForSelector("[data-testid=effective]");
@@ -95,6 +112,7 @@ test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memor
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
   assert.equal(Number(await page.$eval("[data-testid=clock]", (e) => e.dataset.ns)), paused, "paused");
   console.log(`pause answered in ${clickMs} ms; virtual ${(last.clock / 1e9).toFixed(1)} s in ${SECONDS} s wall`);
-  assert.ok(clickMs < 5000, `pause took ${clickMs} ms`);
+  // Generous: on a loaded 2-core machine a click waits for frames that also run the engine.
+  assert.ok(clickMs < 15_000, `pause took ${clickMs} ms`);
   app.assertNoErrors();
 });
