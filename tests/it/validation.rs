@@ -780,7 +780,10 @@ fn the_readme_limits_table_matches_limits_rs() {
         ),
         ("MAX_LIVE_MESSAGES", limits::MAX_LIVE_MESSAGES.to_string()),
         ("MAX_NAME_CHARS", limits::MAX_NAME_CHARS.to_string()),
-        ("MAX_LOGGED_COMMANDS", limits::MAX_LOGGED_COMMANDS.to_string()),
+        (
+            "MAX_LOGGED_COMMANDS",
+            limits::MAX_LOGGED_COMMANDS.to_string(),
+        ),
         ("MAX_LINK_CHARS", limits::MAX_LINK_CHARS.to_string()),
         ("MAX_REPLAY_EVENTS", limits::MAX_REPLAY_EVENTS.to_string()),
     ];
