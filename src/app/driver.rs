@@ -168,8 +168,6 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
-    /// The scenario this run started from (what an exported scenario reproduces).
-    pub origin: StoredValue<Scenario, LocalStorage>,
     /// Faults and parameter changes injected into this run since it started.
     pub live_changes: RwSignal<u32>,
     /// A scenario that is not a preset (e.g. a lesson's), which Reset and New seed reuse.
@@ -217,7 +215,7 @@ impl Driver {
             mode: RwSignal::new(name),
             seed: RwSignal::new(seed),
             epoch: RwSignal::new(0),
-            scenario: RwSignal::new(s.clone()),
+            scenario: RwSignal::new(s),
             playing: RwSignal::new(false),
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
@@ -233,7 +231,6 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
-            origin: StoredValue::new_local(s),
             live_changes: RwSignal::new(0),
             custom: StoredValue::new_local(None),
             replaying: RwSignal::new(false),
@@ -503,7 +500,7 @@ impl Driver {
     pub fn load(self, mode: &str, seed: u64) {
         self.custom.set_value(None);
         let (name, s) = if mode == CUSTOM {
-            (CUSTOM, self.origin.get_value())
+            (CUSTOM, self.with_engine(|e| e.initial_scenario().clone()))
         } else {
             preset_or_default(mode)
         };
@@ -552,7 +549,6 @@ impl Driver {
 
     fn replace(self, name: &'static str, engine: Engine) {
         let (seed, s) = (engine.seed(), engine.scenario().clone());
-        self.origin.set_value(engine.initial_scenario().clone());
         self.live_changes.set(engine.applied().len() as u32);
         self.engine.set_value(engine);
         self.replaying.set(false);

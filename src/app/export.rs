@@ -170,7 +170,7 @@ pub fn Export() -> impl IntoView {
     let scenario_json = move || {
         // With no live change, the scenario the run started from reproduces it exactly.
         if d.live_changes.get_untracked() == 0 {
-            d.origin.with_value(|s| s.to_json())
+            d.with_engine(|e| e.initial_scenario().to_json())
         } else {
             d.scenario.with_untracked(|s| s.to_json())
         }
