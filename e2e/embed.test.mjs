@@ -143,7 +143,7 @@ test("the example page runs two iframe embeds independently", async (t) => {
   app.assertNoErrors();
 });
 
-test("the custom element renders a sandboxed frame that runs", { skip: "known regression: after merging the lesson, share and editor views the embed overflows 320×240 by 78–98 px vertically; open in issue 5" }, async (t) => {
+test("the custom element renders a sandboxed frame that runs", async (t) => {
   const app = await openApp(t, { path: "/embed-example.html", waitFor: "h1", viewport: { width: 900, height: 800 } });
   const { page } = app;
   const el = page.locator("[data-testid=element-pub-sub]");
@@ -185,7 +185,7 @@ test("the custom element renders a sandboxed frame that runs", { skip: "known re
   app.assertNoErrors();
 });
 
-test("the embed fits its frame without scrollbars, in every mode and size", { skip: "known regression: after merging the lesson, share and editor views the embed overflows 320×240 by 78–98 px vertically; open in issue 5" }, async (t) => {
+test("the embed fits its frame without scrollbars, in every mode and size", async (t) => {
   const app = await openApp(t, { path: "/?embed=1&mode=request-response&seed=1", waitFor: "[data-testid=embed]", viewport: { width: 320, height: 240 } });
   const { page } = app;
   for (const mode of MODES) {

@@ -263,7 +263,7 @@ test("old ?mode=&seed= links still work", async (t) => {
   app.assertNoErrors();
 });
 
-test("a link made inside a lesson reopens the lesson at its step over the same run", { skip: "not yet verified in a browser; open in issue 5" }, async (t) => {
+test("a link made inside a lesson reopens the lesson at its step over the same run", { skip: "fails: the replayed lesson run never reaches the shared clock (20 s timeout); open in issue 5" }, async (t) => {
   const app = await openApp(t, { path: "/?lesson=decoupling&step=2&speed=2", waitFor: "[data-testid=lesson-panel]" });
   const { page } = app;
   await page.waitForFunction(() => document.querySelector("[data-testid=step-count]")?.textContent.startsWith("Step 2 "));
