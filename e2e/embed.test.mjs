@@ -436,3 +436,43 @@ test("without allow-same-origin the app cannot start from a plain static host (w
     `a CORS failure is reported:\n${app.errors.join("\n")}`,
   );
 });
+
+test("an edited scenario is what the copied embed shows, and its full-playground link keeps it", async (t) => {
+  const app = await openApp(t, { path: "/?mode=work-queue&seed=7", waitFor: "[data-testid=copy-embed]" });
+  const { page } = app;
+  const plain = await page.getAttribute("[data-testid=copy-embed]", "data-embed-code");
+  assert.ok(!plain.includes("#s="), plain);
+  // Five workers instead of the preset's count.
+  const count = page.locator('input[data-path="nodes[2].role.consumer_group.count"]');
+  await count.fill("5");
+  await count.press("Tab");
+  await page.waitForFunction(() => document.querySelectorAll('[data-node="workers"][data-inst]').length === 5);
+  await page.waitForFunction(() => document.querySelector("[data-testid=copy-embed]").dataset.embedCode.includes("#s="));
+  const snippet = await page.getAttribute("[data-testid=copy-embed]", "data-embed-code");
+  assert.match(snippet, /title="Message flow playground: Work queue \(edited\) \(seed 7\)"/);
+  t.diagnostic(`snippet: ${snippet.length} characters`);
+
+  const hostSite = await hostPage(
+    t,
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Host</title></head><body>${snippet}</body></html>`,
+  );
+  await page.goto(hostSite);
+  const frame = await frameOf(page, "iframe[title*='(edited)']");
+  await frame.waitForFunction(() => document.querySelectorAll('[data-node="workers"][data-inst]').length === 5, null, POLL);
+  await stateIs(frame, "playing");
+  await clockPast(frame, 0.2e9);
+  assert.equal(await frame.textContent(".embed-title"), "Work queue");
+  assert.equal(await frame.textContent("[data-testid=seed]"), "seed 7");
+  // Reset starts the edited scenario again, not the preset.
+  await frame.click("[data-testid=reset]");
+  await frame.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) < 0.2e9, null, POLL);
+  assert.equal(await frame.$$eval('[data-node="workers"][data-inst]', (e) => e.length), 5);
+
+  const [popup] = await Promise.all([page.context().waitForEvent("page"), frame.click("[data-testid=open-full]")]);
+  await popup.waitForLoadState("load");
+  assert.match(popup.url(), /#s=/);
+  await popup.waitForFunction(() => document.querySelectorAll('[data-node="workers"][data-inst]').length === 5);
+  assert.equal(await popup.inputValue('input[data-path="nodes[2].role.consumer_group.count"]'), "5");
+  await popup.close();
+  app.assertNoErrors();
+});

@@ -3,7 +3,9 @@
 //! tests/web.rs: mounting the embed marks the whole page as an embed.
 #![cfg(target_arch = "wasm32")]
 
-use msgflow::app::embed::{embed_url, flag_on, requested, snippet, Autoplay, SANDBOX};
+use msgflow::app::embed::{embed_state, embed_url, flag_on, requested, snippet, Autoplay, SANDBOX};
+use msgflow::scenario::preset;
+use msgflow::share::ShareState;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
@@ -30,7 +32,7 @@ fn the_embed_flag_is_on_unless_it_says_no() {
 #[wasm_bindgen_test]
 fn the_snippet_is_a_lazy_sandboxed_iframe_with_escaped_attributes() {
     assert_eq!(
-        snippet("https://example.org/play/", "work-queue", 7),
+        snippet("https://example.org/play/", "work-queue", 7, None),
         "<iframe src=\"https://example.org/play/?embed=1&amp;mode=work-queue&amp;seed=7\" \
          title=\"Message flow playground: Work queue (seed 7)\" width=\"640\" height=\"400\" \
          loading=\"lazy\" sandbox=\"allow-scripts allow-same-origin allow-popups \
@@ -41,16 +43,43 @@ fn the_snippet_is_a_lazy_sandboxed_iframe_with_escaped_attributes() {
         "allow-scripts allow-same-origin allow-popups allow-popups-to-escape-sandbox"
     );
     // Whatever the base and mode, nothing can close the attribute or open a tag.
-    let s = snippet("https://x.test/a\"b<c>/", "a&b \"c\"", u64::MAX);
+    let s = snippet("https://x.test/a\"b<c>/", "a&b \"c\"", u64::MAX, None);
     assert!(s.starts_with(
         "<iframe src=\"https://x.test/a&quot;b&lt;c&gt;/?embed=1&amp;mode=a%26b%20%22c%22&amp;seed=18446744073709551615\""
     ));
     assert_eq!(s.matches('<').count(), 2, "{s}");
     assert_eq!(s.matches('"').count(), 14, "seven attributes: {s}");
     assert_eq!(
-        embed_url("/p/", "pub-sub", 0),
+        embed_url("/p/", "pub-sub", 0, None),
         "/p/?embed=1&mode=pub-sub&seed=0"
     );
+}
+
+#[wasm_bindgen_test]
+fn an_edited_scenario_travels_in_the_frame_address_and_an_unchanged_preset_does_not() {
+    let plain = preset("work-queue").unwrap();
+    assert!(embed_state("work-queue", &plain, 7, 1.0).is_none());
+    let mut edited = plain.clone();
+    edited.description = "Five workers".into();
+    let f = embed_state("work-queue", &edited, 7, 2.0).unwrap().unwrap();
+    let back = ShareState::from_fragment(&f).unwrap().unwrap();
+    assert_eq!(back.mode, "work-queue");
+    assert_eq!(back.scenario, edited);
+    assert_eq!((back.seed, back.speed, back.playing), (7, 2.0, true));
+    assert_eq!(
+        back.position.events, 0,
+        "an embed starts from the beginning"
+    );
+    assert!(back.commands.is_empty());
+    let code = snippet("https://example.org/play/", "work-queue", 7, Some(&f));
+    assert!(
+        code.contains(&format!("seed=7#{f}\"")),
+        "the state follows the query: {code}"
+    );
+    assert!(code.contains("title=\"Message flow playground: Work queue (edited) (seed 7)\""));
+    // A scenario of no preset is carried whole.
+    let whole = embed_state("custom", &edited, 7, 1.0).unwrap().unwrap();
+    assert_eq!(ShareState::from_fragment(&whole).unwrap().unwrap().mode, "");
 }
 
 #[wasm_bindgen_test]

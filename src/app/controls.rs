@@ -140,25 +140,31 @@ pub fn TimeControls() -> impl IntoView {
 #[component]
 pub fn FaultButtons() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let slowed = RwSignal::new(false);
-    Effect::new(move |_| {
-        d.epoch.track();
-        slowed.set(false);
-    });
     // The node slowed: the first consumer group, else the last service.
     let slow_target = Memo::new(move |_| {
         d.scenario.with(|s| {
             s.nodes
                 .iter()
-                .find(|n| matches!(n.role, Role::ConsumerGroup(_)))
+                .position(|n| matches!(n.role, Role::ConsumerGroup(_)))
                 .or_else(|| {
                     s.nodes
                         .iter()
-                        .rev()
-                        .find(|n| matches!(n.role, Role::Service(_)))
+                        .rposition(|n| matches!(n.role, Role::Service(_)))
                 })
-                .map(|n| (n.id.clone(), matches!(n.role, Role::ConsumerGroup(_))))
+                .map(|i| {
+                    (
+                        i,
+                        s.nodes[i].id.clone(),
+                        matches!(s.nodes[i].role, Role::ConsumerGroup(_)),
+                    )
+                })
         })
+    });
+    // Read from the engine, so a replayed link or a lesson's change shows as it is.
+    let slowed = Memo::new(move |_| {
+        slow_target
+            .get()
+            .is_some_and(|(i, _, _)| d.nodes.with(|v| v.get(i).is_some_and(|n| n.slow != 1.0)))
     });
     let broker = Memo::new(move |_| {
         d.scenario.with(|s| {
@@ -182,16 +188,14 @@ pub fn FaultButtons() -> impl IntoView {
                     aria-pressed=move || slowed.get().to_string()
                     title="Multiply processing time by 5 (toggle)"
                     on:click=move |_| {
-                        if let Some((node, _)) = slow_target.get_untracked() {
-                            let on = !slowed.get_untracked();
-                            if d.fault(Fault::Slow { node, factor: if on { 5.0 } else { 1.0 } }).is_ok() {
-                                slowed.set(on);
-                            }
+                        if let Some((_, node, _)) = slow_target.get_untracked() {
+                            let factor = if slowed.get_untracked() { 1.0 } else { 5.0 };
+                            let _ = d.fault(Fault::Slow { node, factor });
                         }
                     }
                 >
                     {move || {
-                        let what = if slow_target.get().is_some_and(|t| t.1) { "consumer" } else { "service" };
+                        let what = if slow_target.get().is_some_and(|t| t.2) { "consumer" } else { "service" };
                         if slowed.get() { format!("Speed {what} up") } else { format!("Slow {what} ×5") }
                     }}
                 </button>

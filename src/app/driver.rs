@@ -269,7 +269,11 @@ impl Driver {
             .state
             .with_value(|s| s.last_ts.map_or(0.0, |l| (ts - l).clamp(0.0, MAX_FRAME_MS)));
         self.state.update_value(|s| s.last_ts = Some(ts));
-        if self.playing.get_untracked() && self.error.get_untracked().is_none() && dt > 0.0 {
+        if self.playing.get_untracked()
+            && self.error.get_untracked().is_none()
+            && !self.replaying.get_untracked()
+            && dt > 0.0
+        {
             let speed = self.speed.get_untracked();
             let want = (dt * speed * NS_PER_MS as f64) as u64;
             let (advanced, violation) = self
@@ -532,16 +536,19 @@ impl Driver {
 
     /// Runs `engine` (a replayed run of preset `mode`, or of an edited scenario when `mode`
     /// is empty) from where it is, at `speed`.
-    /// A run that belongs to a lesson keeps its scenario for Reset and New seed.
+    /// A run whose scenario is not its preset's (a lesson's, an embed's edited one) keeps
+    /// that scenario for Reset and New seed.
     pub fn install(self, mode: &str, engine: Engine, speed: f64, playing: bool) {
-        let lesson = self.lesson.with_untracked(Option::is_some);
-        self.custom
-            .set_value(lesson.then(|| engine.initial_scenario().clone()));
         let name = if mode.is_empty() || mode == CUSTOM {
             CUSTOM
         } else {
             preset_name(mode)
         };
+        let lesson = self.lesson.with_untracked(Option::is_some);
+        let edited = name != CUSTOM
+            && (lesson || scenario::preset(name).as_ref() != Some(engine.initial_scenario()));
+        self.custom
+            .set_value(edited.then(|| engine.initial_scenario().clone()));
         self.replace(name, engine);
         self.speed.set(speed);
         self.playing.set(playing);

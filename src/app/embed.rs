@@ -10,7 +10,11 @@
 
 use super::controls::{mode_title, TimeControls};
 use super::driver::Driver;
+use super::share::{ShareUi, Start};
 use super::topology::{NarrowRule, Topology};
+use crate::scenario::Scenario;
+use crate::share::{ShareError, ShareState};
+use crate::sim::Position;
 use leptos::prelude::*;
 use std::sync::atomic::{AtomicBool, Ordering};
 use wasm_bindgen::closure::Closure;
@@ -91,24 +95,64 @@ fn query_value(s: &str) -> String {
 }
 
 /// The address of an embed of `mode` with `seed`, from the app at `base` (an absolute
-/// URL without query, e.g. `https://example.org/play/`).
-pub fn embed_url(base: &str, mode: &str, seed: u64) -> String {
-    format!("{base}?embed=1&mode={}&seed={seed}", query_value(mode))
+/// URL without query, e.g. `https://example.org/play/`); `state` is a share fragment
+/// (`s=…`) carrying an edited scenario, when there is one.
+pub fn embed_url(base: &str, mode: &str, seed: u64, state: Option<&str>) -> String {
+    let url = format!("{base}?embed=1&mode={}&seed={seed}", query_value(mode));
+    match state {
+        Some(f) => format!("{url}#{f}"),
+        None => url,
+    }
 }
 
-/// The `<iframe>` snippet embedding `mode` with `seed` from the app at `base`.
+/// The `<iframe>` snippet embedding `mode` with `seed` (and the edited scenario in
+/// `state`, a share fragment) from the app at `base`.
 ///
 /// `frameborder="0"` rather than a `style` attribute, which a host page with a strict
 /// Content-Security-Policy would refuse; the embed draws its own border.
-pub fn snippet(base: &str, mode: &str, seed: u64) -> String {
+pub fn snippet(base: &str, mode: &str, seed: u64, state: Option<&str>) -> String {
+    let what = if state.is_some() {
+        format!("{} (edited)", mode_title(mode))
+    } else {
+        mode_title(mode).to_string()
+    };
     format!(
         r#"<iframe src="{}" title="{}" width="{EMBED_WIDTH}" height="{EMBED_HEIGHT}" loading="lazy" sandbox="{SANDBOX}" frameborder="0"></iframe>"#,
-        attr(&embed_url(base, mode, seed)),
-        attr(&format!(
-            "Message flow playground: {} (seed {seed})",
-            mode_title(mode)
-        )),
+        attr(&embed_url(base, mode, seed, state)),
+        attr(&format!("Message flow playground: {what} (seed {seed})")),
     )
+}
+
+/// The share fragment of an embed of `scenario` (the run's scenario as it is now, edits
+/// and parameter changes included) from time zero with `seed`, playing at `speed`; `None`
+/// when `scenario` is preset `mode` unchanged (the plain `?mode=…&seed=…` address says it
+/// all). Live faults are not carried: an embed starts from the beginning.
+pub fn embed_state(
+    mode: &str,
+    scenario: &Scenario,
+    seed: u64,
+    speed: f64,
+) -> Option<Result<String, ShareError>> {
+    let base = crate::scenario::preset(mode);
+    if base.as_ref() == Some(scenario) {
+        return None;
+    }
+    let state = ShareState {
+        mode: if base.is_some() {
+            mode.to_string()
+        } else {
+            String::new()
+        },
+        scenario: scenario.clone(),
+        seed,
+        lesson: None,
+        step: 0,
+        speed,
+        playing: true,
+        position: Position::default(),
+        commands: Vec::new(),
+    };
+    Some(state.fragment())
 }
 
 /// What starts and stops an embedded run: it runs only when the reader wants it, the
@@ -212,7 +256,9 @@ fn watch_visibility(auto: RwSignal<Autoplay>) {
 pub fn Embed() -> impl IntoView {
     ACTIVE.store(true, Ordering::Relaxed);
     super::panic::install();
-    let (mode, seed, speed) = super::from_url();
+    // `#s=…` carries an edited scenario (or any share link): it is replayed like a link.
+    let start = Start::from_location(super::from_url());
+    let (mode, seed, speed) = start.first_run();
     let search = window().location().search().unwrap_or_default();
     let autoplay = query_flag(&search, "autoplay").unwrap_or(true);
     let d = Driver::new(&mode, seed);
@@ -223,6 +269,8 @@ pub fn Embed() -> impl IntoView {
     provide_context(d);
     provide_context(NarrowRule(frame_is_portrait));
     d.start();
+    super::share::begin(d, start);
+    let link_error = expect_context::<ShareUi>().link_error;
     super::a11y::install_shortcuts(d);
 
     let auto = RwSignal::new(Autoplay {
@@ -248,11 +296,21 @@ pub fn Embed() -> impl IntoView {
         }
     });
 
-    let full_href = move || format!("?mode={}&seed={}", d.mode.get(), d.seed.get());
+    // The full playground opens the same scenario (edited or not) with the same seed.
+    let full_href = move || {
+        let plain = format!("?mode={}&seed={}", d.mode.get(), d.seed.get());
+        let state = d
+            .scenario
+            .with(|s| embed_state(d.mode.get(), s, d.seed.get(), d.speed.get_untracked()));
+        match state {
+            Some(Ok(f)) => format!("{plain}#{f}"),
+            _ => plain,
+        }
+    };
     view! {
         <div class="embed" data-testid="embed" data-state=move || auto.get().state()>
             <header class="embed-bar">
-                <h1 class="embed-title">{mode_title(d.mode.get_untracked())}</h1>
+                <h1 class="embed-title">{move || mode_title(d.mode.get())}</h1>
                 <a
                     class="embed-open"
                     data-testid="open-full"
@@ -264,6 +322,7 @@ pub fn Embed() -> impl IntoView {
                 </a>
             </header>
             <p class="embed-error" role="alert" data-testid="engine-error">{move || d.error.get()}</p>
+            <p class="embed-error" role="alert" data-testid="link-error">{move || link_error.get()}</p>
             <div class="embed-stage">
                 <Topology/>
             </div>
@@ -297,7 +356,19 @@ fn clipboard() -> Option<web_sys::Clipboard> {
 #[component]
 pub fn CopyEmbed() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let code = Memo::new(move |_| snippet(&app_base(), d.mode.get(), d.seed.get()));
+    // An edited scenario travels in the frame's address; one too large for a link cannot.
+    let code = Memo::new(move |_| {
+        let (mode, seed) = (d.mode.get(), d.seed.get());
+        let state = d
+            .scenario
+            .with(|s| embed_state(mode, s, seed, d.speed.get_untracked()));
+        match state {
+            Some(Ok(f)) => Ok(snippet(&app_base(), mode, seed, Some(&f))),
+            Some(Err(e)) => Err(format!("This scenario cannot be embedded: {e}.")),
+            None => Ok(snippet(&app_base(), mode, seed, None)),
+        }
+    });
+    let text = move || code.with(|c| c.clone().unwrap_or_default());
     let open = RwSignal::new(false);
     let status = RwSignal::new(String::new());
     let area = NodeRef::<leptos::html::Textarea>::new();
@@ -312,7 +383,13 @@ pub fn CopyEmbed() -> impl IntoView {
     };
     let copy = move |_| {
         open.set(true);
-        let text = code.get_untracked();
+        let text = match code.get_untracked() {
+            Ok(t) => t,
+            Err(e) => {
+                status.set(e);
+                return;
+            }
+        };
         let failed = move || {
             status.set(
                 "Could not copy: the code is selected below, copy it with Ctrl+C (⌘C).".into(),
@@ -338,10 +415,10 @@ pub fn CopyEmbed() -> impl IntoView {
             <button
                 class="btn small"
                 data-testid="copy-embed"
-                data-embed-code=move || code.get()
+                data-embed-code=text
                 aria-expanded=move || open.get().to_string()
                 aria-controls="embed-code"
-                title="Copy an <iframe> that shows this mode and seed in another page"
+                title="Copy an <iframe> that shows this scenario (with your edits) and seed in another page"
                 on:click=copy
             >
                 "Copy embed code"
@@ -355,7 +432,7 @@ pub fn CopyEmbed() -> impl IntoView {
                 data-testid="embed-code"
                 aria-label="Embed code"
                 node_ref=area
-                prop:value=move || code.get()
+                prop:value=text
             ></textarea>
             <button class="btn small" data-testid="embed-code-close" on:click=move |_| open.set(false)>"Close"</button>
         </div>

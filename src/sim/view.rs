@@ -94,6 +94,8 @@ pub struct NodeView {
     pub instances: Vec<InstanceView>,
     /// Boxes of a broker: queues, then logs, then exchanges.
     pub boxes: Vec<BoxView>,
+    /// Processing-time multiplier of a slowed service or consumer group (1 when not slowed).
+    pub slow: f64,
 }
 
 impl Engine {
@@ -138,6 +140,7 @@ impl Engine {
             },
             role: spec.role.as_str(),
             up: true,
+            slow: 1.0,
             ..Default::default()
         };
         match (&self.nodes[i], &spec.role) {
@@ -167,6 +170,7 @@ impl Engine {
             }
             (NodeRt::Service(s), _) => {
                 v.up = s.replicas.iter().any(|r| r.up);
+                v.slow = s.slow;
                 v.instances = s
                     .replicas
                     .iter()
@@ -180,6 +184,7 @@ impl Engine {
             }
             (NodeRt::Group(g), _) => {
                 v.up = g.consumers.iter().any(|c| c.up);
+                v.slow = g.slow;
                 v.instances = g
                     .consumers
                     .iter()
