@@ -3,7 +3,7 @@
 use super::journey::{Journeys, Step};
 use super::message::{flags, Ctx, Endpoint, LossReason, Msg, MsgKind, MsgState, Slab};
 use super::metrics::Metrics;
-use super::queue::EventQueue;
+use super::queue::{EventQueue, NO_LANE};
 use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::{Output, OutputKind, Trace};
@@ -36,12 +36,70 @@ pub(crate) enum Event {
     Fault { idx: u32 },
 }
 
+/// An [`Event`] packed into two words: it goes through the queue in registers (building the
+/// enum in memory field by field and copying it as a whole stalls store forwarding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Packed(u64, u64);
+
+impl Event {
+    #[inline(always)]
+    pub(crate) fn pack(self) -> Packed {
+        let w = |tag: u64, a: u64| tag | a << 8;
+        match self {
+            Event::Arrive { slot, id } => Packed(w(0, slot as u64), id),
+            Event::Arrival { node, gen } => Packed(w(1, node as u64) | (gen as u64) << 32, 0),
+            Event::CallerStart { node, caller, gen } => {
+                Packed(w(2, node as u64), caller as u64 | (gen as u64) << 32)
+            }
+            Event::ServiceDone { slot, id } => Packed(w(3, slot as u64), id),
+            Event::ConsumeDone { slot, id } => Packed(w(4, slot as u64), id),
+            Event::Deadline { call, gen } => Packed(5, call as u64 | (gen as u64) << 32),
+            Event::RetryFire { call, gen } => Packed(6, call as u64 | (gen as u64) << 32),
+            Event::ConfirmTimeout { node, origin } => Packed(w(7, node as u64), origin),
+            Event::CommitTick { node } => Packed(w(8, node as u64), 0),
+            Event::Fault { idx } => Packed(9, idx as u64),
+        }
+    }
+}
+
+impl Packed {
+    #[inline(always)]
+    pub(crate) fn unpack(self) -> Event {
+        let Packed(a, b) = self;
+        let (lo8, hi32) = ((a >> 8) as u32, (a >> 32) as u32);
+        let node = (a >> 8) as u16;
+        let (blo, bhi) = (b as u32, (b >> 32) as u32);
+        match a & 0xff {
+            0 => Event::Arrive { slot: lo8, id: b },
+            1 => Event::Arrival { node, gen: hi32 },
+            2 => Event::CallerStart {
+                node,
+                caller: blo,
+                gen: bhi,
+            },
+            3 => Event::ServiceDone { slot: lo8, id: b },
+            4 => Event::ConsumeDone { slot: lo8, id: b },
+            5 => Event::Deadline {
+                call: blo,
+                gen: bhi,
+            },
+            6 => Event::RetryFire {
+                call: blo,
+                gen: bhi,
+            },
+            7 => Event::ConfirmTimeout { node, origin: b },
+            8 => Event::CommitTick { node },
+            _ => Event::Fault { idx: blo },
+        }
+    }
+}
+
 /// The simulation. Sans-IO: time and the seed are inputs, outputs are data.
 pub struct Engine {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,
     pub(crate) now: SimTime,
-    pub(crate) queue: EventQueue<Event>,
+    pub(crate) queue: EventQueue<Packed>,
     pub(crate) msgs: Slab,
     pub(crate) next_id: u64,
     pub(crate) next_origin: u64,
@@ -190,9 +248,16 @@ impl Engine {
 
     /// Processes one event; returns false when none is pending.
     pub fn step(&mut self) -> bool {
-        let Some((at, ev)) = self.queue.pop() else {
+        self.step_until(SimTime::NEVER)
+    }
+
+    /// Processes the next event if it is due at or before `t`; false if there is none.
+    #[inline]
+    fn step_until(&mut self, t: SimTime) -> bool {
+        let Some((at, ev)) = self.queue.pop_until(t) else {
             return false;
         };
+        let ev = ev.unpack();
         debug_assert!(at >= self.now, "time never goes back");
         self.advance_to(at);
         self.events += 1;
@@ -206,12 +271,7 @@ impl Engine {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
-                break;
-            }
-            self.step();
-        }
+        while self.step_until(t) {}
         if t > self.now {
             self.advance_to(t);
         }
@@ -220,23 +280,23 @@ impl Engine {
     /// Processes events up to `t` but at most `max_events`; returns true if `t` was reached.
     pub fn run_until_bounded(&mut self, t: SimTime, max_events: u64) -> bool {
         for _ in 0..max_events {
-            match self.queue.peek_time() {
-                Some(next) if next <= t => {
-                    self.step();
+            if !self.step_until(t) {
+                if t > self.now {
+                    self.advance_to(t);
                 }
-                _ => {
-                    if t > self.now {
-                        self.advance_to(t);
-                    }
-                    return true;
-                }
+                return true;
             }
         }
         false
     }
 
     fn advance_to(&mut self, t: SimTime) {
-        // Close every metric window that ended before `t`.
+        // Close every metric window that ended before `t` (none before the next boundary:
+        // no division on the common path).
+        if t < self.metrics.series.next_boundary() {
+            self.now = t;
+            return;
+        }
         let target = self.metrics.series.window_of(t);
         while self.metrics.series.current() < target {
             let (depth, lag) = self.gauges();
@@ -340,8 +400,16 @@ impl Engine {
     // ----- message bookkeeping -------------------------------------------------------------
 
     /// Schedules `ev` at `at`, never before now.
+    #[inline(always)]
     pub(crate) fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.queue.push(at.max(self.now), ev);
+        // Kinds that are usually scheduled in time order get a FIFO lane (see EventQueue).
+        let lane = match ev {
+            Event::Arrive { .. } => 0,
+            Event::Deadline { .. } => 1,
+            Event::Arrival { .. } | Event::CallerStart { .. } => 2,
+            _ => NO_LANE,
+        };
+        self.queue.push(at.max(self.now), lane, ev.pack());
     }
 
     pub(crate) fn new_id(&mut self) -> u64 {
@@ -425,16 +493,17 @@ impl Engine {
             MsgState::Lost(r) => {
                 self.metrics.lost(node, r);
                 self.journeys
-                    .record(origin, self.now, Step::Lost { reason: r });
+                    .record(origin, self.now, || Step::Lost { reason: r });
             }
             MsgState::Expired => {
                 self.metrics.bump(node, |c| c.expired += 1);
                 self.metrics.series.error();
-                self.journeys.record(origin, self.now, Step::Expired);
+                self.journeys.record(origin, self.now, || Step::Expired);
             }
             MsgState::DeadLettered => {
                 self.metrics.bump(node, |c| c.dead_lettered += 1);
-                self.journeys.record(origin, self.now, Step::DeadLettered);
+                self.journeys
+                    .record(origin, self.now, || Step::DeadLettered);
             }
             _ => {}
         }
@@ -445,8 +514,13 @@ impl Engine {
     pub(crate) fn send(&mut self, slot: u32, from: Endpoint, to: Endpoint, kind: MsgKind) {
         let id = self.new_id();
         let now = self.now;
-        let body = {
+        let body = 'size: {
             let m = self.msgs.get(slot).expect("live");
+            // Sent again as the same kind (a queue delivering what was published): the
+            // body is the same (origin, key, encoding and framing never change).
+            if m.kind == kind && m.size != 0 {
+                break 'size m.size;
+            }
             let enc = if m.has(flags::JSON) {
                 Encoding::Json
             } else {
@@ -479,17 +553,13 @@ impl Engine {
         m.size = body;
         let origin = m.origin;
         self.set_state(slot, MsgState::InFlight);
-        self.journeys.record(
-            origin,
-            now,
-            Step::Sent {
-                id,
-                kind,
-                from,
-                to,
-                bytes: body,
-            },
-        );
+        self.journeys.record(origin, now, || Step::Sent {
+            id,
+            kind,
+            from,
+            to,
+            bytes: body,
+        });
         self.schedule(arrive, Event::Arrive { slot, id });
     }
 
@@ -519,14 +589,17 @@ impl Engine {
             self.outputs.pop_front();
             self.dropped_outputs += 1;
         }
-        self.outputs.push_back(Output {
-            t: self.now,
-            kind,
-            at,
-            id,
-            origin,
-            msg,
-        });
+        super::fast::push_back(
+            &mut self.outputs,
+            Output {
+                t: self.now,
+                kind,
+                at,
+                id,
+                origin,
+                msg,
+            },
+        );
     }
 
     /// Queue depth (broker queues + server backlogs) and log lag, for the series.
@@ -603,5 +676,45 @@ impl Engine {
 
     pub(crate) fn role(&self, node: usize) -> &Role {
         &self.scenario.nodes[node].role
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_survive_packing() {
+        let big = u32::MAX;
+        for ev in [
+            Event::Arrive {
+                slot: big,
+                id: u64::MAX,
+            },
+            Event::Arrival {
+                node: u16::MAX,
+                gen: big,
+            },
+            Event::CallerStart {
+                node: 7,
+                caller: big,
+                gen: big - 1,
+            },
+            Event::ServiceDone {
+                slot: 3,
+                id: 1 << 40,
+            },
+            Event::ConsumeDone { slot: big, id: 9 },
+            Event::Deadline { call: big, gen: 5 },
+            Event::RetryFire { call: 1, gen: big },
+            Event::ConfirmTimeout {
+                node: u16::MAX,
+                origin: u64::MAX,
+            },
+            Event::CommitTick { node: u16::MAX },
+            Event::Fault { idx: big },
+        ] {
+            assert_eq!(ev.pack().unpack(), ev);
+        }
     }
 }

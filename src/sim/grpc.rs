@@ -9,7 +9,7 @@ use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::OutputKind;
 use crate::payload::Encoding;
-use crate::scenario::{LbPolicy, Method, RetryPolicy, Role, StatusCode, Workload};
+use crate::scenario::{LbPolicy, Method, Role, StatusCode, Workload};
 
 /// The least time a closed-loop caller waits after a failed call before its next one.
 pub const FAILURE_PAUSE_NS: u64 = 1_000_000;
@@ -17,7 +17,6 @@ pub const FAILURE_PAUSE_NS: u64 = 1_000_000;
 /// What governs one call, from the client's spec (or defaults for a service calling downstream).
 struct CallPolicy {
     lb: LbPolicy,
-    retry: Option<RetryPolicy>,
     responses: u32,
     json: bool,
     deadline: Option<f64>,
@@ -147,7 +146,6 @@ impl Engine {
         match self.role(node) {
             Role::Client(c) => CallPolicy {
                 lb: c.lb,
-                retry: c.retry.clone(),
                 responses: match c.method {
                     Method::Unary => 1,
                     Method::ServerStream { responses } => responses.max(1),
@@ -157,7 +155,6 @@ impl Engine {
             },
             _ => CallPolicy {
                 lb: LbPolicy::RoundRobin,
-                retry: None,
                 responses: 1,
                 json: false,
                 deadline: None,
@@ -205,14 +202,10 @@ impl Engine {
             key: parent.map_or((origin % 1000) as u32, |p| p.2),
             json: pol.json,
         });
-        self.journeys.record(
-            origin,
-            self.now,
-            Step::Created {
-                at: Endpoint::new(node, inst as usize),
-                key: (origin % 1000) as u32,
-            },
-        );
+        self.journeys.record(origin, self.now, || Step::Created {
+            at: Endpoint::new(node, inst as usize),
+            key: (origin % 1000) as u32,
+        });
         if deadline != SimTime::NEVER {
             self.schedule(deadline, Event::Deadline { call: slot, gen });
         }
@@ -273,7 +266,7 @@ impl Engine {
         } else {
             self.metrics.bump(client, |m| m.retried += 1);
             self.journeys
-                .record(origin, self.now, Step::Retried { attempt });
+                .record(origin, self.now, || Step::Retried { attempt });
         }
         let Some(replica) = self.pick_replica(client, target, lb) else {
             self.attempt_failed(call, gen, StatusCode::Unavailable);
@@ -316,8 +309,11 @@ impl Engine {
             return;
         }
         let (client, attempt, deadline, origin) = (c.client, c.attempt, c.deadline, c.origin);
-        let pol = self.policy(client);
-        let Some(rp) = pol.retry.filter(|_| c.parent.is_none()) else {
+        let rp = match &self.scenario.nodes[client].role {
+            Role::Client(spec) => spec.retry.as_ref(),
+            _ => None,
+        };
+        let Some(rp) = rp.filter(|_| c.parent.is_none()) else {
             self.call_done(call, status);
             return;
         };
@@ -410,7 +406,7 @@ impl Engine {
             );
         }
         self.journeys
-            .record(c.origin, self.now, Step::Status { code: status });
+            .record(c.origin, self.now, || Step::Status { code: status });
         if let Some((slot, id)) = c.parent {
             if self
                 .msgs
@@ -510,7 +506,7 @@ impl Engine {
             r.backlog.push_back(slot);
             self.metrics.wait[node].enter(self.now);
             self.journeys
-                .record(m.origin, self.now, Step::Queued { at: m.to });
+                .record(m.origin, self.now, || Step::Queued { at: m.to });
             self.set_state(slot, MsgState::Queued);
         }
     }
@@ -535,7 +531,7 @@ impl Engine {
             c.work_ns += dur;
         });
         self.journeys
-            .record(origin, self.now, Step::Delivered { at: to, attempt });
+            .record(origin, self.now, || Step::Delivered { at: to, attempt });
         self.set_state(slot, MsgState::InService);
         let id = self.msgs.get(slot).expect("live").id;
         self.schedule(self.now.after(dur), Event::ServiceDone { slot, id });
@@ -619,7 +615,7 @@ impl Engine {
             return;
         }
         self.journeys
-            .record(m.origin, self.now, Step::Processed { at: m.to });
+            .record(m.origin, self.now, || Step::Processed { at: m.to });
         self.respond(slot, status);
         self.free_worker(node, inst);
     }
