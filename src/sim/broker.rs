@@ -4,6 +4,7 @@
 
 use super::dist::sample;
 use super::engine::{Engine, Event};
+use super::grpc::wrap;
 use super::journey::Step;
 use super::message::{flags, Ctx, Endpoint, LossReason, MsgKind, MsgState};
 use super::runtime::*;
@@ -477,13 +478,13 @@ impl Engine {
             if qr.ready.is_empty() {
                 return;
             }
-            let Some((i, g, c)) = self.dispatch_pick(&qr.groups, b, qr.rr % n) else {
+            let Some((i, g, c)) = self.dispatch_pick(&qr.groups, b, wrap(qr.rr, n)) else {
                 return;
             };
             let NodeRt::Broker(br) = &mut self.nodes[b] else {
                 return;
             };
-            br.queues[q].rr = (i + 1) % n;
+            br.queues[q].rr = wrap(i + 1, n);
             let slot = br.queues[q].ready.pop_front().expect("non-empty");
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
                 gr.consumers[c].outstanding += 1;
@@ -952,7 +953,7 @@ impl Engine {
             let start = gr.log.as_ref().map_or(0, |x| x.rr);
             // Partitions in the order start, start + 1, …, start + n - 1 (mod n), skipping
             // those known to be caught up: visiting them would change nothing.
-            let first = if n == 0 { 0 } else { start % n };
+            let first = if n == 0 { 0 } else { wrap(start, n) };
             let mut pass = 0;
             let mut cursor = first;
             loop {
@@ -1033,7 +1034,7 @@ impl Engine {
             }
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
                 if let Some(lg) = gr.log.as_mut() {
-                    lg.rr = (start + 1) % n.max(1);
+                    lg.rr = wrap(start + 1, n.max(1));
                 }
             }
             if !progressed {

@@ -290,20 +290,25 @@ impl Engine {
         false
     }
 
+    #[inline(always)]
     fn advance_to(&mut self, t: SimTime) {
         // Close every metric window that ended before `t` (none before the next boundary:
         // no division on the common path).
-        if t < self.metrics.series.next_boundary() {
-            self.now = t;
-            return;
+        if t >= self.metrics.series.next_boundary() {
+            self.close_windows(t);
         }
+        self.now = t;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn close_windows(&mut self, t: SimTime) {
         let target = self.metrics.series.window_of(t);
         while self.metrics.series.current() < target {
             let (depth, lag) = self.gauges();
             let in_flight = self.metrics.ledger.in_flight;
             self.metrics.series.close(depth, lag, in_flight);
         }
-        self.now = t;
     }
 
     fn handle(&mut self, ev: Event) {

@@ -30,6 +30,16 @@ fn status_of_idx(i: u16) -> StatusCode {
         .unwrap_or(StatusCode::Unavailable)
 }
 
+/// `x mod n` (n > 0) without a division when `x < n`, as it nearly always is.
+#[inline(always)]
+pub(crate) fn wrap(x: usize, n: usize) -> usize {
+    if x < n {
+        x
+    } else {
+        x % n
+    }
+}
+
 impl Engine {
     /// Starts a node's own activity at time zero (or at a restart).
     pub(crate) fn start_node(&mut self, node: usize) {
@@ -220,8 +230,7 @@ impl Engine {
         let NodeRt::Service(s) = &self.nodes[target] else {
             return None;
         };
-        let ready: Vec<bool> = s.replicas.iter().map(|r| r.up).collect();
-        let n = ready.len();
+        let n = s.replicas.len();
         if n == 0 {
             return None;
         }
@@ -237,8 +246,9 @@ impl Engine {
             NodeRt::Service(s) => (s.rr, false),
             _ => (0, false),
         };
-        let start = cursor as usize % n;
-        let pick = (0..n).map(|k| (start + k) % n).find(|&r| ready[r])?;
+        // The first ready replica in the order start, start + 1, …, start + n - 1 (mod n).
+        let start = wrap(cursor as usize, n);
+        let pick = (start..n).chain(0..start).find(|&r| s.replicas[r].up)?;
         let next = if sticky {
             pick as u32
         } else {

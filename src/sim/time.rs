@@ -52,13 +52,16 @@ impl fmt::Display for SimTime {
 }
 
 /// Milliseconds to nanoseconds; negative and NaN become 0, huge values saturate.
+#[inline]
 pub fn ms_to_ns(ms: f64) -> Nanos {
     let x = ms * NS_PER_MS as f64;
     // Fast path with the same result as `round` (half away from zero): below 2^52 the
     // truncation and the fraction `x - t` are exact.
     if (0.0..4_503_599_627_370_496.0).contains(&x) {
-        let t = x as u64;
-        return if x - t as f64 >= 0.5 { t + 1 } else { t };
+        // Through i64: x86-64 converts signed integers in one instruction each way.
+        let t = x as i64;
+        let t = if x - t as f64 >= 0.5 { t + 1 } else { t };
+        return t as u64;
     }
     // `as` saturates and maps NaN to 0; `round` is exact on every target.
     x.round() as u64
