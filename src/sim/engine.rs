@@ -9,7 +9,6 @@ use super::time::{ms_to_ns, SimTime};
 use super::trace::{Output, OutputKind, Trace};
 use crate::payload::{self, Encoding, PayloadKind};
 use crate::scenario::{limits, LinkState, Role, Scenario};
-use std::collections::VecDeque;
 
 /// Something scheduled to happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,7 +110,7 @@ pub struct Engine {
     pub(crate) metrics: Metrics,
     pub(crate) journeys: Journeys,
     pub(crate) trace: Trace,
-    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) outputs: Outputs,
     pub(crate) dropped_outputs: u64,
     pub(crate) events: u64,
     pub(crate) check_invariants: bool,
@@ -121,6 +120,64 @@ pub struct Engine {
 
 /// Outputs kept until drained.
 pub const MAX_OUTPUTS: usize = 4096;
+
+/// The newest [`MAX_OUTPUTS`] outputs, oldest first: a ring over a buffer that grows to
+/// `MAX_OUTPUTS` and is then reused. A push assigns an existing entry in place (no record
+/// built aside and copied in).
+#[derive(Default)]
+pub(crate) struct Outputs {
+    buf: Vec<Output>,
+    head: usize,
+    len: usize,
+}
+
+impl Outputs {
+    /// Appends `o`; true if the oldest output was dropped to make room.
+    #[inline]
+    fn push(&mut self, o: Output) -> bool {
+        let cap = self.buf.len();
+        if self.len < cap {
+            let mut i = self.head + self.len;
+            if i >= cap {
+                i -= cap;
+            }
+            self.buf[i] = o;
+            self.len += 1;
+            return false;
+        }
+        if cap == MAX_OUTPUTS {
+            // Full: the newest replaces the oldest.
+            self.buf[self.head] = o;
+            self.head = if self.head + 1 == cap {
+                0
+            } else {
+                self.head + 1
+            };
+            return true;
+        }
+        self.grow(o);
+        false
+    }
+
+    #[cold]
+    fn grow(&mut self, o: Output) {
+        self.buf.rotate_left(self.head);
+        self.head = 0;
+        self.buf.push(o);
+        self.len += 1;
+    }
+
+    /// Takes every output, oldest first.
+    fn drain(&mut self) -> Vec<Output> {
+        let cap = self.buf.len();
+        let out = (0..self.len)
+            .map(|k| self.buf[(self.head + k) % cap])
+            .collect();
+        self.head = 0;
+        self.len = 0;
+        out
+    }
+}
 /// No link between two nodes.
 pub(crate) const NO_LINK: u16 = u16::MAX;
 
@@ -153,7 +210,7 @@ impl Engine {
             calls: Calls::default(),
             journeys: Journeys::default(),
             trace: Trace::default(),
-            outputs: VecDeque::new(),
+            outputs: Outputs::default(),
             dropped_outputs: 0,
             events: 0,
             check_invariants: cfg!(debug_assertions),
@@ -235,7 +292,7 @@ impl Engine {
     }
     /// Takes the notable events since the last call (the newest [`MAX_OUTPUTS`]).
     pub fn drain_outputs(&mut self) -> Vec<Output> {
-        self.outputs.drain(..).collect()
+        self.outputs.drain()
     }
     /// Journeys of recent and pinned messages.
     pub fn journey(&self, origin: u64) -> Option<&super::journey::Journey> {
@@ -590,21 +647,17 @@ impl Engine {
         origin: u64,
         msg: MsgKind,
     ) {
-        if self.outputs.len() >= MAX_OUTPUTS {
-            self.outputs.pop_front();
+        let o = Output {
+            t: self.now,
+            kind,
+            at,
+            id,
+            origin,
+            msg,
+        };
+        if self.outputs.push(o) {
             self.dropped_outputs += 1;
         }
-        super::fast::push_back(
-            &mut self.outputs,
-            Output {
-                t: self.now,
-                kind,
-                at,
-                id,
-                origin,
-                msg,
-            },
-        );
     }
 
     /// Queue depth (broker queues + server backlogs) and log lag, for the series.
@@ -687,6 +740,46 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::VecDeque;
+
+    fn output(id: u64) -> Output {
+        Output {
+            t: SimTime(id),
+            kind: OutputKind::Processed,
+            at: Endpoint::new(1, 2),
+            id,
+            origin: id,
+            msg: MsgKind::Event,
+        }
+    }
+
+    #[test]
+    fn outputs_keep_the_newest_in_order_like_a_bounded_deque() {
+        let mut r = crate::sim::rng::Rng::new(2, crate::sim::rng::Stream::Choice, 0);
+        let mut ring = Outputs::default();
+        let mut reference = VecDeque::new();
+        let (mut next, mut dropped, mut want_dropped) = (0u64, 0u64, 0u64);
+        for _ in 0..200 {
+            // Bursts of every size around the bound, drained now and then.
+            for _ in 0..r.below(3 * MAX_OUTPUTS as u32 / 2) {
+                next += 1;
+                if ring.push(output(next)) {
+                    dropped += 1;
+                }
+                if reference.len() >= MAX_OUTPUTS {
+                    reference.pop_front();
+                    want_dropped += 1;
+                }
+                reference.push_back(output(next));
+            }
+            if r.below(2) == 0 {
+                let got = ring.drain();
+                let want: Vec<Output> = reference.drain(..).collect();
+                assert_eq!(got, want);
+            }
+            assert_eq!(dropped, want_dropped);
+        }
+    }
 
     #[test]
     fn events_survive_packing() {
