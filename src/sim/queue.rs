@@ -1,15 +1,67 @@
 //! The event queue: ordered by time, ties broken by insertion order.
 
 use super::time::SimTime;
-use std::collections::VecDeque;
 
 /// Number of FIFO lanes beside the heap.
-pub const LANES: usize = 3;
+pub const LANES: usize = 3; // `first` compares exactly three lane heads
 /// Lane number meaning "no lane: use the heap".
 pub const NO_LANE: usize = usize::MAX;
 
 const ARITY: usize = 4;
 const SENTINEL: u128 = u128::MAX;
+
+/// A FIFO of entries in key order: arrays read from `head`, cleared when emptied and
+/// compacted when the consumed prefix is the larger half (amortised O(1)).
+struct Lane<E> {
+    keys: Vec<u128>,
+    events: Vec<E>,
+    head: usize,
+}
+
+impl<E> Default for Lane<E> {
+    fn default() -> Self {
+        Lane {
+            keys: Vec::new(),
+            events: Vec::new(),
+            head: 0,
+        }
+    }
+}
+
+impl<E: Copy> Lane<E> {
+    #[inline(always)]
+    fn is_empty(&self) -> bool {
+        self.head == self.keys.len()
+    }
+    #[inline(always)]
+    fn push(&mut self, key: u128, event: E) {
+        super::fast::push(&mut self.keys, key);
+        super::fast::push(&mut self.events, event);
+    }
+    /// Removes the front entry (the lane is not empty); returns its event and the new
+    /// front key (`SENTINEL` when empty).
+    #[inline(always)]
+    fn pop(&mut self) -> (E, u128) {
+        let event = self.events[self.head];
+        self.head += 1;
+        if self.head == self.keys.len() {
+            self.keys.clear();
+            self.events.clear();
+            self.head = 0;
+            return (event, SENTINEL);
+        }
+        if self.head >= 1024 && 2 * self.head >= self.keys.len() {
+            self.compact();
+        }
+        (event, self.keys[self.head])
+    }
+    #[cold]
+    fn compact(&mut self) {
+        self.keys.drain(..self.head);
+        self.events.drain(..self.head);
+        self.head = 0;
+    }
+}
 
 /// A priority queue of events keyed by `(time, insertion sequence)`.
 ///
@@ -29,10 +81,9 @@ pub struct EventQueue<E> {
     keys: Vec<u128>,
     /// Heap events, parallel to `keys`.
     events: Vec<E>,
-    /// Keys and events of each lane, in parallel (separate arrays: each push is a few
-    /// register stores, not an aggregate copied through the stack).
-    lane_keys: [VecDeque<u128>; LANES],
-    lane_events: [VecDeque<E>; LANES],
+    /// Keys and events of each lane, in parallel arrays (each push is a few register
+    /// stores, not an aggregate copied through the stack).
+    lanes: [Lane<E>; LANES],
     /// Key at the head of each lane (`SENTINEL` when empty).
     heads: [u128; LANES],
     /// Time of the newest entry of each lane.
@@ -46,8 +97,7 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             keys: vec![SENTINEL; ARITY - 1],
             events: Vec::new(),
-            lane_keys: Default::default(),
-            lane_events: Default::default(),
+            lanes: Default::default(),
             heads: [SENTINEL; LANES],
             tails: [0; LANES],
             seq: 0,
@@ -65,14 +115,13 @@ impl<E: Copy> EventQueue<E> {
         self.len += 1;
         let key = ((at.0 as u128) << 64) | self.seq as u128;
         if lane < LANES {
-            let empty = self.lane_keys[lane].is_empty();
+            let empty = self.lanes[lane].is_empty();
             if empty || self.tails[lane] <= at.0 {
                 if empty {
                     self.heads[lane] = key;
                 }
                 self.tails[lane] = at.0;
-                super::fast::push_back(&mut self.lane_keys[lane], key);
-                super::fast::push_back(&mut self.lane_events[lane], event);
+                self.lanes[lane].push(key, event);
                 return;
             }
         }
@@ -98,16 +147,22 @@ impl<E: Copy> EventQueue<E> {
         self.events[hole] = event;
     }
 
-    /// The smallest key and where it is (`LANES` for the heap).
-    #[inline]
+    /// The smallest key and where it is (`LANES` for the heap). Keys are unique, so the
+    /// order of the comparisons does not matter (all `SENTINEL` only when empty).
+    #[inline(always)]
     fn first(&self) -> (u128, usize) {
-        let mut best = (self.keys[0], LANES);
-        for (i, &k) in self.heads.iter().enumerate() {
-            if k < best.0 {
-                best = (k, i);
-            }
+        let h = &self.heads;
+        let (a, ia) = if h[1] < h[0] { (h[1], 1) } else { (h[0], 0) };
+        let (b, ib) = if self.keys[0] < h[2] {
+            (self.keys[0], LANES)
+        } else {
+            (h[2], 2)
+        };
+        if b < a {
+            (b, ib)
+        } else {
+            (a, ia)
         }
-        best
     }
 
     /// The time of the next event.
@@ -137,12 +192,8 @@ impl<E: Copy> EventQueue<E> {
         }
         self.len -= 1;
         if src < LANES {
-            let keys = &mut self.lane_keys[src];
-            keys.pop_front();
-            self.heads[src] = keys.front().copied().unwrap_or(SENTINEL);
-            let event = self.lane_events[src]
-                .pop_front()
-                .expect("a lane with a head is not empty");
+            let (event, next) = self.lanes[src].pop();
+            self.heads[src] = next;
             return Some((SimTime((key >> 64) as u64), event));
         }
         let event = self.heap_pop_root();

@@ -8,5 +8,6 @@ mod invariants;
 mod memory;
 mod payload;
 mod scenario;
+mod speed_equivalence;
 mod support;
 mod theory;
