@@ -274,6 +274,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lane_that_never_empties_keeps_its_order_through_compaction() {
+        let mut q = EventQueue::default();
+        let (mut pushed, mut popped) = (0u64, 0u64);
+        // A backlog of 3000, then one pop per push: the lane never empties, so its consumed
+        // prefix is compacted again and again.
+        for _ in 0..3000 {
+            q.push(SimTime(pushed / 3), 1, pushed);
+            pushed += 1;
+        }
+        for _ in 0..50_000 {
+            q.push(SimTime(pushed / 3), 1, pushed);
+            pushed += 1;
+            let (t, e) = q.pop().unwrap();
+            assert_eq!((t.0, e), (popped / 3, popped));
+            popped += 1;
+            assert_eq!(q.len() as u64, pushed - popped);
+        }
+        assert!(q.lanes[1].keys.len() < 6000, "the lane is compacted");
+    }
+
+    #[test]
     fn matches_a_sorted_reference_under_mixed_pushes_and_pops() {
         let mut rng = crate::sim::rng::Rng::new(7, crate::sim::rng::Stream::Choice, 0);
         let mut q = EventQueue::default();
