@@ -15,6 +15,7 @@ pub fn mode_title(name: &str) -> &'static str {
         "side-by-side" => "Side by side",
         "hybrid" => "Hybrid",
         "rpc-chain" => "Call chain",
+        "custom" => "Custom scenario",
         _ => "Scenario",
     }
 }
@@ -62,6 +63,8 @@ pub fn ModePicker() -> impl IntoView {
                     .iter()
                     .map(|p| view! { <option value=p.name>{mode_title(p.name)}</option> })
                     .collect_view()}
+                // Shown while an edited or imported scenario runs (see editor.rs).
+                <option value="custom" hidden=move || d.mode.get() != "custom">"Custom"</option>
             </select>
         </label>
     }

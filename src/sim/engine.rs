@@ -116,6 +116,8 @@ pub struct Engine {
     pub(crate) check_invariants: bool,
     pub(crate) violation: Option<String>,
     pub(crate) faults: Vec<crate::scenario::Fault>,
+    /// The scenario the run started from and the commands applied since (for replays).
+    pub(crate) log: super::control::CommandLog,
 }
 
 /// Outputs kept until drained.
@@ -216,6 +218,7 @@ impl Engine {
             check_invariants: cfg!(debug_assertions),
             violation: None,
             faults: scenario.faults.iter().map(|f| f.fault.clone()).collect(),
+            log: super::control::CommandLog::new(&scenario),
             scenario,
         };
         for i in 0..n {
@@ -348,7 +351,7 @@ impl Engine {
     }
 
     #[inline(always)]
-    fn advance_to(&mut self, t: SimTime) {
+    pub(crate) fn advance_to(&mut self, t: SimTime) {
         // Close every metric window that ended before `t` (none before the next boundary:
         // no division on the common path).
         if t >= self.metrics.series.next_boundary() {

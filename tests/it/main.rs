@@ -2,12 +2,22 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod broker;
+mod decoder;
 mod determinism;
+mod editor;
+mod exported_run;
+mod gen;
 mod grpc;
 mod invariants;
+mod lessons;
 mod memory;
 mod payload;
+mod regressions;
+mod replay;
 mod scenario;
+mod share;
 mod speed_equivalence;
+mod stress;
 mod support;
 mod theory;
+mod validation;
