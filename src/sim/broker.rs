@@ -4,6 +4,7 @@
 
 use super::dist::sample;
 use super::engine::{Engine, Event};
+use super::grpc::wrap;
 use super::journey::Step;
 use super::message::{flags, Ctx, Endpoint, LossReason, MsgKind, MsgState};
 use super::runtime::*;
@@ -76,14 +77,10 @@ impl Engine {
             f |= flags::JSON;
         }
         let origin = self.new_origin();
-        self.journeys.record(
-            origin,
-            self.now,
-            Step::Created {
-                at: Endpoint::new(node, 0),
-                key,
-            },
-        );
+        self.journeys.record(origin, self.now, || Step::Created {
+            at: Endpoint::new(node, 0),
+            key,
+        });
         self.metrics.bump(node, |c| c.sent += 1);
         if let Some(timeout_ms) = confirms {
             let NodeRt::Producer(p) = &mut self.nodes[node] else {
@@ -124,7 +121,7 @@ impl Engine {
             None => {
                 let o = self.new_origin();
                 self.journeys
-                    .record(o, self.now, Step::Created { at: from, key });
+                    .record(o, self.now, || Step::Created { at: from, key });
                 self.metrics.bump(from.node as usize, |c| c.sent += 1);
                 (o, self.now)
             }
@@ -169,7 +166,7 @@ impl Engine {
         let Some(target) = p.target else { return };
         let Some(cf) = spec.confirms else { return };
         self.metrics.bump(node, |c| c.republished += 1);
-        self.journeys.record(origin, self.now, Step::Republished);
+        self.journeys.record(origin, self.now, || Step::Republished);
         let at = self.now.after(ms_to_ns(cf.timeout_ms));
         self.schedule(
             at,
@@ -198,7 +195,7 @@ impl Engine {
             return; // A negative confirm: the timeout will publish again.
         }
         if p.unconfirmed.remove(&m.origin).is_some() {
-            self.journeys.record(m.origin, self.now, Step::Confirmed);
+            self.journeys.record(m.origin, self.now, || Step::Confirmed);
         }
     }
 
@@ -316,13 +313,9 @@ impl Engine {
         };
         br.queues[q].ready.push_back(slot);
         self.enter_wait(b, q);
-        self.journeys.record(
-            origin,
-            now,
-            Step::Queued {
-                at: Endpoint::new(b, q),
-            },
-        );
+        self.journeys.record(origin, now, || Step::Queued {
+            at: Endpoint::new(b, q),
+        });
         self.dispatch(b, q);
         true
     }
@@ -406,9 +399,60 @@ impl Engine {
                 self.dead_letter(b, q, head);
             } else {
                 self.set_state(head, MsgState::Expired);
-                self.journeys.record(origin, self.now, Step::Expired);
+                self.journeys.record(origin, self.now, || Step::Expired);
             }
         }
+    }
+
+    /// Number of dispatch candidates of a queue read by `groups` in broker `b`.
+    fn dispatch_candidates(&self, groups: &[usize], b: usize) -> usize {
+        groups
+            .iter()
+            .filter(|&&g| self.reachable(b, g))
+            .map(|&g| match &self.nodes[g] {
+                NodeRt::Group(gr) => gr.consumers.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// The first candidate at or cyclically after `start` that is up and under its
+    /// prefetch: (candidate number, group, consumer).
+    fn dispatch_pick(
+        &self,
+        groups: &[usize],
+        b: usize,
+        start: usize,
+    ) -> Option<(usize, usize, usize)> {
+        // Two passes over the numbering: [start, n), then [0, start).
+        for pass in 0..2 {
+            let mut base = 0;
+            for &g in groups {
+                if !self.reachable(b, g) {
+                    continue;
+                }
+                let NodeRt::Group(gr) = &self.nodes[g] else {
+                    continue;
+                };
+                let count = gr.consumers.len();
+                let (lo, hi) = if pass == 0 {
+                    (start.saturating_sub(base).min(count), count)
+                } else {
+                    (0, start.saturating_sub(base).min(count))
+                };
+                if lo < hi {
+                    let prefetch = self.group_spec(g).map_or(1, |s| s.prefetch);
+                    if let Some(c) = gr.consumers[lo..hi]
+                        .iter()
+                        .position(|x| x.up && x.outstanding < prefetch)
+                    {
+                        return Some((base + lo + c, g, lo + c));
+                    }
+                }
+                base += count;
+            }
+        }
+        None
     }
 
     /// Hands ready messages to consumers with room under their prefetch, round-robin.
@@ -420,41 +464,27 @@ impl Engine {
         let NodeRt::Broker(br) = &self.nodes[b] else {
             return;
         };
-        let groups = br.queues[q].groups.clone();
-        let mut cands: Vec<(usize, usize, u32)> = Vec::new();
-        for &g in &groups {
-            if !self.reachable(b, g) {
-                continue;
-            }
-            let prefetch = self.group_spec(g).map_or(1, |s| s.prefetch);
-            if let NodeRt::Group(gr) = &self.nodes[g] {
-                for c in 0..gr.consumers.len() {
-                    cands.push((g, c, prefetch));
-                }
-            }
-        }
-        if cands.is_empty() {
+        // Candidates are the consumers of every reachable group, in group order, numbered
+        // 0..n; the round-robin cursor indexes that numbering.
+        let n = self.dispatch_candidates(&br.queues[q].groups, b);
+        if n == 0 {
             return;
         }
         loop {
-            let NodeRt::Broker(br) = &mut self.nodes[b] else {
+            let NodeRt::Broker(br) = &self.nodes[b] else {
                 return;
             };
-            if br.queues[q].ready.is_empty() {
+            let qr = &br.queues[q];
+            if qr.ready.is_empty() {
                 return;
             }
-            let start = br.queues[q].rr;
-            let n = cands.len();
-            let pick = (0..n).map(|k| (start + k) % n).find(|&i| {
-                let (g, c, pf) = cands[i];
-                matches!(&self.nodes[g], NodeRt::Group(gr) if gr.consumers[c].up && gr.consumers[c].outstanding < pf)
-            });
-            let Some(i) = pick else { return };
-            let (g, c, _) = cands[i];
+            let Some((i, g, c)) = self.dispatch_pick(&qr.groups, b, wrap(qr.rr, n)) else {
+                return;
+            };
             let NodeRt::Broker(br) = &mut self.nodes[b] else {
                 return;
             };
-            br.queues[q].rr = (i + 1) % n;
+            br.queues[q].rr = wrap(i + 1, n);
             let slot = br.queues[q].ready.pop_front().expect("non-empty");
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
                 gr.consumers[c].outstanding += 1;
@@ -549,6 +579,7 @@ impl Engine {
         if l.epoch.get(p) == Some(&gen) {
             l.fetched[p] = l.fetched[p].min(offset);
             l.epoch[p] += 1;
+            l.mark(p);
         }
         self.dispatch_group_log(g);
     }
@@ -588,7 +619,7 @@ impl Engine {
         if reenter {
             self.enter_wait(b, q);
         }
-        self.journeys.record(origin, now, Step::Requeued);
+        self.journeys.record(origin, now, || Step::Requeued);
         self.emit(
             OutputKind::Requeued,
             Endpoint::new(b, q),
@@ -659,14 +690,10 @@ impl Engine {
             if redelivered && !is_queue {
                 self.metrics.bump(g, |x| x.redelivered += 1);
             }
-            self.journeys.record(
-                origin,
-                self.now,
-                Step::Delivered {
-                    at: Endpoint::new(g, c),
-                    attempt: deliveries.max(1),
-                },
-            );
+            self.journeys.record(origin, self.now, || Step::Delivered {
+                at: Endpoint::new(g, c),
+                attempt: deliveries.max(1),
+            });
             self.set_state(slot, MsgState::InService);
             self.schedule(self.now.after(dur), Event::ConsumeDone { slot, id });
             return;
@@ -693,13 +720,9 @@ impl Engine {
                     if poison {
                         mm.flags |= flags::NACK;
                         self.metrics.bump(g, |x| x.nacked += 1);
-                        self.journeys.record(
-                            m.origin,
-                            self.now,
-                            Step::Nacked {
-                                requeue: on_failure == OnFailure::Requeue,
-                            },
-                        );
+                        self.journeys.record(m.origin, self.now, || Step::Nacked {
+                            requeue: on_failure == OnFailure::Requeue,
+                        });
                     }
                     self.send(slot, here, Endpoint::new(b, queue as usize), MsgKind::Ack);
                 } else {
@@ -733,7 +756,8 @@ impl Engine {
                     self.metrics.bump(g, |x| x.dead_lettered += 1);
                     self.emit(OutputKind::DeadLettered, here, m.id, m.origin, m.kind);
                     self.set_state(slot, MsgState::DeadLettered);
-                    self.journeys.record(m.origin, self.now, Step::DeadLettered);
+                    self.journeys
+                        .record(m.origin, self.now, || Step::DeadLettered);
                 } else {
                     self.finish(slot, MsgState::Done);
                 }
@@ -753,19 +777,24 @@ impl Engine {
         self.metrics.latency[g].record(lat);
         self.metrics.series.done(lat);
         self.metrics.bump(g, |x| x.processed += 1);
-        self.journeys.record(
-            m.origin,
-            self.now,
-            Step::Processed {
+        self.journeys
+            .record(m.origin, self.now, || Step::Processed {
                 at: Endpoint::new(g, c),
-            },
-        );
+            });
         let NodeRt::Group(gr) = &mut self.nodes[g] else {
             return;
         };
         gr.consumers[c].processed += 1;
         let dup = gr.seen.insert(m.origin);
-        let last = gr.last_by_key.entry(m.key).or_insert(0);
+        let k = m.key as usize;
+        let last = if k < DENSE_KEYS {
+            if k >= gr.last_by_key.len() {
+                gr.last_by_key.resize(k + 1, 0);
+            }
+            &mut gr.last_by_key[k]
+        } else {
+            gr.last_by_big_key.entry(m.key).or_insert(0)
+        };
         // A duplicate is a replay, not a reordering.
         let reordered = !dup && m.origin < *last;
         *last = (*last).max(m.origin);
@@ -814,7 +843,7 @@ impl Engine {
             return;
         }
         self.metrics.bump(b, |x| x.acked += 1);
-        self.journeys.record(m.origin, self.now, Step::Acked);
+        self.journeys.record(m.origin, self.now, || Step::Acked);
         self.finish(slot, MsgState::Done);
         self.dispatch(b, q);
     }
@@ -860,10 +889,19 @@ impl Engine {
             part.records.pop_front();
             part.base += 1;
         }
-        let groups = log.groups.clone();
+        let readers = log.groups.len();
         self.journeys
-            .record(m.origin, self.now, Step::Queued { at: m.to });
-        for g in groups {
+            .record(m.origin, self.now, || Step::Queued { at: m.to });
+        for i in 0..readers {
+            let NodeRt::Broker(br) = &self.nodes[b] else {
+                return;
+            };
+            let g = br.logs[l].groups[i];
+            if let NodeRt::Group(gr) = &mut self.nodes[g] {
+                if let Some(lg) = gr.log.as_mut() {
+                    lg.mark(p);
+                }
+            }
             self.metrics.wait[g].enter(self.now);
             self.dispatch_group_log(g);
         }
@@ -913,8 +951,25 @@ impl Engine {
             };
             let n = gr.log.as_ref().map_or(0, |x| x.owner.len());
             let start = gr.log.as_ref().map_or(0, |x| x.rr);
-            for k in 0..n {
-                let p = (start + k) % n;
+            // Partitions in the order start, start + 1, …, start + n - 1 (mod n), skipping
+            // those known to be caught up: visiting them would change nothing.
+            let first = if n == 0 { 0 } else { wrap(start, n) };
+            let mut pass = 0;
+            let mut cursor = first;
+            loop {
+                let hi = if pass == 0 { n } else { first };
+                let NodeRt::Group(gr) = &self.nodes[g] else {
+                    return;
+                };
+                let Some(p) = gr.log.as_ref().and_then(|x| x.next_dirty(cursor, hi)) else {
+                    if pass == 0 {
+                        pass = 1;
+                        cursor = 0;
+                        continue;
+                    }
+                    break;
+                };
+                cursor = p + 1;
                 let NodeRt::Broker(br) = &self.nodes[b] else {
                     return;
                 };
@@ -934,6 +989,7 @@ impl Engine {
                 }
                 let offset = lg.fetched[p];
                 if offset >= end {
+                    lg.clean(p);
                     continue;
                 }
                 lg.fetched[p] += 1;
@@ -978,7 +1034,7 @@ impl Engine {
             }
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
                 if let Some(lg) = gr.log.as_mut() {
-                    lg.rr = (start + 1) % n.max(1);
+                    lg.rr = wrap(start + 1, n.max(1));
                 }
             }
             if !progressed {
@@ -1039,8 +1095,8 @@ impl Engine {
         let NodeRt::Broker(br) = &self.nodes[b] else {
             return;
         };
-        let groups = br.logs[l].groups.clone();
-        let min = groups
+        let min = br.logs[l]
+            .groups
             .iter()
             .filter_map(|&gg| match &self.nodes[gg] {
                 NodeRt::Group(x) => x.log.as_ref().map(|lg| lg.committed[p]),
@@ -1052,9 +1108,23 @@ impl Engine {
             return;
         };
         let part = &mut br.logs[l].partitions[p];
+        let old_base = part.base;
         while part.base < min && !part.records.is_empty() {
             part.records.pop_front();
             part.base += 1;
+        }
+        if part.base != old_base {
+            for i in 0..br.logs[l].groups.len() {
+                let NodeRt::Broker(br) = &self.nodes[b] else {
+                    return;
+                };
+                let gg = br.logs[l].groups[i];
+                if let NodeRt::Group(x) = &mut self.nodes[gg] {
+                    if let Some(lg) = x.log.as_mut() {
+                        lg.mark(p);
+                    }
+                }
+            }
         }
     }
 
@@ -1115,6 +1185,7 @@ impl Engine {
                 changed = true;
             }
         }
+        lg.mark_all();
         if changed {
             lg.generation += 1;
             if self.now.0 > 0 {
@@ -1348,6 +1419,7 @@ impl Engine {
                         lg.fetched[p] = lg.committed[p];
                         lg.processed[p] = lg.committed[p];
                     }
+                    lg.mark_all();
                 }
             }
         }
@@ -1370,7 +1442,7 @@ impl Engine {
         if !was_waiting {
             self.enter_wait(b, q);
         }
-        self.journeys.record(origin, now, Step::Requeued);
+        self.journeys.record(origin, now, || Step::Requeued);
     }
 
     /// Restarts a broker; consumers resume.

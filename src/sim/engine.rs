@@ -3,13 +3,12 @@
 use super::journey::{Journeys, Step};
 use super::message::{flags, Ctx, Endpoint, LossReason, Msg, MsgKind, MsgState, Slab};
 use super::metrics::Metrics;
-use super::queue::EventQueue;
+use super::queue::{EventQueue, NO_LANE};
 use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::{Output, OutputKind, Trace};
 use crate::payload::{self, Encoding, PayloadKind};
 use crate::scenario::{limits, LinkState, Role, Scenario};
-use std::collections::VecDeque;
 
 /// Something scheduled to happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,12 +35,70 @@ pub(crate) enum Event {
     Fault { idx: u32 },
 }
 
+/// An [`Event`] packed into two words: it goes through the queue in registers (building the
+/// enum in memory field by field and copying it as a whole stalls store forwarding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Packed(u64, u64);
+
+impl Event {
+    #[inline(always)]
+    pub(crate) fn pack(self) -> Packed {
+        let w = |tag: u64, a: u64| tag | a << 8;
+        match self {
+            Event::Arrive { slot, id } => Packed(w(0, slot as u64), id),
+            Event::Arrival { node, gen } => Packed(w(1, node as u64) | (gen as u64) << 32, 0),
+            Event::CallerStart { node, caller, gen } => {
+                Packed(w(2, node as u64), caller as u64 | (gen as u64) << 32)
+            }
+            Event::ServiceDone { slot, id } => Packed(w(3, slot as u64), id),
+            Event::ConsumeDone { slot, id } => Packed(w(4, slot as u64), id),
+            Event::Deadline { call, gen } => Packed(5, call as u64 | (gen as u64) << 32),
+            Event::RetryFire { call, gen } => Packed(6, call as u64 | (gen as u64) << 32),
+            Event::ConfirmTimeout { node, origin } => Packed(w(7, node as u64), origin),
+            Event::CommitTick { node } => Packed(w(8, node as u64), 0),
+            Event::Fault { idx } => Packed(9, idx as u64),
+        }
+    }
+}
+
+impl Packed {
+    #[inline(always)]
+    pub(crate) fn unpack(self) -> Event {
+        let Packed(a, b) = self;
+        let (lo8, hi32) = ((a >> 8) as u32, (a >> 32) as u32);
+        let node = (a >> 8) as u16;
+        let (blo, bhi) = (b as u32, (b >> 32) as u32);
+        match a & 0xff {
+            0 => Event::Arrive { slot: lo8, id: b },
+            1 => Event::Arrival { node, gen: hi32 },
+            2 => Event::CallerStart {
+                node,
+                caller: blo,
+                gen: bhi,
+            },
+            3 => Event::ServiceDone { slot: lo8, id: b },
+            4 => Event::ConsumeDone { slot: lo8, id: b },
+            5 => Event::Deadline {
+                call: blo,
+                gen: bhi,
+            },
+            6 => Event::RetryFire {
+                call: blo,
+                gen: bhi,
+            },
+            7 => Event::ConfirmTimeout { node, origin: b },
+            8 => Event::CommitTick { node },
+            _ => Event::Fault { idx: blo },
+        }
+    }
+}
+
 /// The simulation. Sans-IO: time and the seed are inputs, outputs are data.
 pub struct Engine {
     pub(crate) scenario: Scenario,
     pub(crate) seed: u64,
     pub(crate) now: SimTime,
-    pub(crate) queue: EventQueue<Event>,
+    pub(crate) queue: EventQueue<Packed>,
     pub(crate) msgs: Slab,
     pub(crate) next_id: u64,
     pub(crate) next_origin: u64,
@@ -53,7 +110,7 @@ pub struct Engine {
     pub(crate) metrics: Metrics,
     pub(crate) journeys: Journeys,
     pub(crate) trace: Trace,
-    pub(crate) outputs: VecDeque<Output>,
+    pub(crate) outputs: Outputs,
     pub(crate) dropped_outputs: u64,
     pub(crate) events: u64,
     pub(crate) check_invariants: bool,
@@ -65,6 +122,64 @@ pub struct Engine {
 
 /// Outputs kept until drained.
 pub const MAX_OUTPUTS: usize = 4096;
+
+/// The newest [`MAX_OUTPUTS`] outputs, oldest first: a ring over a buffer that grows to
+/// `MAX_OUTPUTS` and is then reused. A push assigns an existing entry in place (no record
+/// built aside and copied in).
+#[derive(Default)]
+pub(crate) struct Outputs {
+    buf: Vec<Output>,
+    head: usize,
+    len: usize,
+}
+
+impl Outputs {
+    /// Appends `o`; true if the oldest output was dropped to make room.
+    #[inline]
+    fn push(&mut self, o: Output) -> bool {
+        let cap = self.buf.len();
+        if self.len < cap {
+            let mut i = self.head + self.len;
+            if i >= cap {
+                i -= cap;
+            }
+            self.buf[i] = o;
+            self.len += 1;
+            return false;
+        }
+        if cap == MAX_OUTPUTS {
+            // Full: the newest replaces the oldest.
+            self.buf[self.head] = o;
+            self.head = if self.head + 1 == cap {
+                0
+            } else {
+                self.head + 1
+            };
+            return true;
+        }
+        self.grow(o);
+        false
+    }
+
+    #[cold]
+    fn grow(&mut self, o: Output) {
+        self.buf.rotate_left(self.head);
+        self.head = 0;
+        self.buf.push(o);
+        self.len += 1;
+    }
+
+    /// Takes every output, oldest first.
+    fn drain(&mut self) -> Vec<Output> {
+        let cap = self.buf.len();
+        let out = (0..self.len)
+            .map(|k| self.buf[(self.head + k) % cap])
+            .collect();
+        self.head = 0;
+        self.len = 0;
+        out
+    }
+}
 /// No link between two nodes.
 pub(crate) const NO_LINK: u16 = u16::MAX;
 
@@ -97,7 +212,7 @@ impl Engine {
             calls: Calls::default(),
             journeys: Journeys::default(),
             trace: Trace::default(),
-            outputs: VecDeque::new(),
+            outputs: Outputs::default(),
             dropped_outputs: 0,
             events: 0,
             check_invariants: cfg!(debug_assertions),
@@ -180,7 +295,7 @@ impl Engine {
     }
     /// Takes the notable events since the last call (the newest [`MAX_OUTPUTS`]).
     pub fn drain_outputs(&mut self) -> Vec<Output> {
-        self.outputs.drain(..).collect()
+        self.outputs.drain()
     }
     /// Journeys of recent and pinned messages.
     pub fn journey(&self, origin: u64) -> Option<&super::journey::Journey> {
@@ -193,9 +308,16 @@ impl Engine {
 
     /// Processes one event; returns false when none is pending.
     pub fn step(&mut self) -> bool {
-        let Some((at, ev)) = self.queue.pop() else {
+        self.step_until(SimTime::NEVER)
+    }
+
+    /// Processes the next event if it is due at or before `t`; false if there is none.
+    #[inline]
+    fn step_until(&mut self, t: SimTime) -> bool {
+        let Some((at, ev)) = self.queue.pop_until(t) else {
             return false;
         };
+        let ev = ev.unpack();
         debug_assert!(at >= self.now, "time never goes back");
         self.advance_to(at);
         self.events += 1;
@@ -209,12 +331,7 @@ impl Engine {
 
     /// Processes every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: SimTime) {
-        while let Some(next) = self.queue.peek_time() {
-            if next > t {
-                break;
-            }
-            self.step();
-        }
+        while self.step_until(t) {}
         if t > self.now {
             self.advance_to(t);
         }
@@ -223,30 +340,35 @@ impl Engine {
     /// Processes events up to `t` but at most `max_events`; returns true if `t` was reached.
     pub fn run_until_bounded(&mut self, t: SimTime, max_events: u64) -> bool {
         for _ in 0..max_events {
-            match self.queue.peek_time() {
-                Some(next) if next <= t => {
-                    self.step();
+            if !self.step_until(t) {
+                if t > self.now {
+                    self.advance_to(t);
                 }
-                _ => {
-                    if t > self.now {
-                        self.advance_to(t);
-                    }
-                    return true;
-                }
+                return true;
             }
         }
         false
     }
 
+    #[inline(always)]
     pub(crate) fn advance_to(&mut self, t: SimTime) {
-        // Close every metric window that ended before `t`.
+        // Close every metric window that ended before `t` (none before the next boundary:
+        // no division on the common path).
+        if t >= self.metrics.series.next_boundary() {
+            self.close_windows(t);
+        }
+        self.now = t;
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn close_windows(&mut self, t: SimTime) {
         let target = self.metrics.series.window_of(t);
         while self.metrics.series.current() < target {
             let (depth, lag) = self.gauges();
             let in_flight = self.metrics.ledger.in_flight;
             self.metrics.series.close(depth, lag, in_flight);
         }
-        self.now = t;
     }
 
     fn handle(&mut self, ev: Event) {
@@ -343,8 +465,16 @@ impl Engine {
     // ----- message bookkeeping -------------------------------------------------------------
 
     /// Schedules `ev` at `at`, never before now.
+    #[inline(always)]
     pub(crate) fn schedule(&mut self, at: SimTime, ev: Event) {
-        self.queue.push(at.max(self.now), ev);
+        // Kinds that are usually scheduled in time order get a FIFO lane (see EventQueue).
+        let lane = match ev {
+            Event::Arrive { .. } => 0,
+            Event::Deadline { .. } => 1,
+            Event::Arrival { .. } | Event::CallerStart { .. } => 2,
+            _ => NO_LANE,
+        };
+        self.queue.push(at.max(self.now), lane, ev.pack());
     }
 
     pub(crate) fn new_id(&mut self) -> u64 {
@@ -428,16 +558,17 @@ impl Engine {
             MsgState::Lost(r) => {
                 self.metrics.lost(node, r);
                 self.journeys
-                    .record(origin, self.now, Step::Lost { reason: r });
+                    .record(origin, self.now, || Step::Lost { reason: r });
             }
             MsgState::Expired => {
                 self.metrics.bump(node, |c| c.expired += 1);
                 self.metrics.series.error();
-                self.journeys.record(origin, self.now, Step::Expired);
+                self.journeys.record(origin, self.now, || Step::Expired);
             }
             MsgState::DeadLettered => {
                 self.metrics.bump(node, |c| c.dead_lettered += 1);
-                self.journeys.record(origin, self.now, Step::DeadLettered);
+                self.journeys
+                    .record(origin, self.now, || Step::DeadLettered);
             }
             _ => {}
         }
@@ -448,8 +579,13 @@ impl Engine {
     pub(crate) fn send(&mut self, slot: u32, from: Endpoint, to: Endpoint, kind: MsgKind) {
         let id = self.new_id();
         let now = self.now;
-        let body = {
+        let body = 'size: {
             let m = self.msgs.get(slot).expect("live");
+            // Sent again as the same kind (a queue delivering what was published): the
+            // body is the same (origin, key, encoding and framing never change).
+            if m.kind == kind && m.size != 0 {
+                break 'size m.size;
+            }
             let enc = if m.has(flags::JSON) {
                 Encoding::Json
             } else {
@@ -482,17 +618,13 @@ impl Engine {
         m.size = body;
         let origin = m.origin;
         self.set_state(slot, MsgState::InFlight);
-        self.journeys.record(
-            origin,
-            now,
-            Step::Sent {
-                id,
-                kind,
-                from,
-                to,
-                bytes: body,
-            },
-        );
+        self.journeys.record(origin, now, || Step::Sent {
+            id,
+            kind,
+            from,
+            to,
+            bytes: body,
+        });
         self.schedule(arrive, Event::Arrive { slot, id });
     }
 
@@ -518,18 +650,17 @@ impl Engine {
         origin: u64,
         msg: MsgKind,
     ) {
-        if self.outputs.len() >= MAX_OUTPUTS {
-            self.outputs.pop_front();
-            self.dropped_outputs += 1;
-        }
-        self.outputs.push_back(Output {
+        let o = Output {
             t: self.now,
             kind,
             at,
             id,
             origin,
             msg,
-        });
+        };
+        if self.outputs.push(o) {
+            self.dropped_outputs += 1;
+        }
     }
 
     /// Queue depth (broker queues + server backlogs) and log lag, for the series.
@@ -606,5 +737,85 @@ impl Engine {
 
     pub(crate) fn role(&self, node: usize) -> &Role {
         &self.scenario.nodes[node].role
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    fn output(id: u64) -> Output {
+        Output {
+            t: SimTime(id),
+            kind: OutputKind::Processed,
+            at: Endpoint::new(1, 2),
+            id,
+            origin: id,
+            msg: MsgKind::Event,
+        }
+    }
+
+    #[test]
+    fn outputs_keep_the_newest_in_order_like_a_bounded_deque() {
+        let mut r = crate::sim::rng::Rng::new(2, crate::sim::rng::Stream::Choice, 0);
+        let mut ring = Outputs::default();
+        let mut reference = VecDeque::new();
+        let (mut next, mut dropped, mut want_dropped) = (0u64, 0u64, 0u64);
+        for _ in 0..200 {
+            // Bursts of every size around the bound, drained now and then.
+            for _ in 0..r.below(3 * MAX_OUTPUTS as u32 / 2) {
+                next += 1;
+                if ring.push(output(next)) {
+                    dropped += 1;
+                }
+                if reference.len() >= MAX_OUTPUTS {
+                    reference.pop_front();
+                    want_dropped += 1;
+                }
+                reference.push_back(output(next));
+            }
+            if r.below(2) == 0 {
+                let got = ring.drain();
+                let want: Vec<Output> = reference.drain(..).collect();
+                assert_eq!(got, want);
+            }
+            assert_eq!(dropped, want_dropped);
+        }
+    }
+
+    #[test]
+    fn events_survive_packing() {
+        let big = u32::MAX;
+        for ev in [
+            Event::Arrive {
+                slot: big,
+                id: u64::MAX,
+            },
+            Event::Arrival {
+                node: u16::MAX,
+                gen: big,
+            },
+            Event::CallerStart {
+                node: 7,
+                caller: big,
+                gen: big - 1,
+            },
+            Event::ServiceDone {
+                slot: 3,
+                id: 1 << 40,
+            },
+            Event::ConsumeDone { slot: big, id: 9 },
+            Event::Deadline { call: big, gen: 5 },
+            Event::RetryFire { call: 1, gen: big },
+            Event::ConfirmTimeout {
+                node: u16::MAX,
+                origin: u64::MAX,
+            },
+            Event::CommitTick { node: u16::MAX },
+            Event::Fault { idx: big },
+        ] {
+            assert_eq!(ev.pack().unpack(), ev);
+        }
     }
 }

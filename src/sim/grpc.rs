@@ -9,7 +9,7 @@ use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::OutputKind;
 use crate::payload::Encoding;
-use crate::scenario::{LbPolicy, Method, RetryPolicy, Role, StatusCode, Workload};
+use crate::scenario::{LbPolicy, Method, Role, StatusCode, Workload};
 
 /// The least time a closed-loop caller waits after a failed call before its next one.
 pub const FAILURE_PAUSE_NS: u64 = 1_000_000;
@@ -17,7 +17,6 @@ pub const FAILURE_PAUSE_NS: u64 = 1_000_000;
 /// What governs one call, from the client's spec (or defaults for a service calling downstream).
 struct CallPolicy {
     lb: LbPolicy,
-    retry: Option<RetryPolicy>,
     responses: u32,
     json: bool,
     deadline: Option<f64>,
@@ -29,6 +28,16 @@ fn status_of_idx(i: u16) -> StatusCode {
         .copied()
         .find(|s| s.idx() == i as usize)
         .unwrap_or(StatusCode::Unavailable)
+}
+
+/// `x mod n` (n > 0) without a division when `x < n`, as it nearly always is.
+#[inline(always)]
+pub(crate) fn wrap(x: usize, n: usize) -> usize {
+    if x < n {
+        x
+    } else {
+        x % n
+    }
 }
 
 impl Engine {
@@ -147,7 +156,6 @@ impl Engine {
         match self.role(node) {
             Role::Client(c) => CallPolicy {
                 lb: c.lb,
-                retry: c.retry.clone(),
                 responses: match c.method {
                     Method::Unary => 1,
                     Method::ServerStream { responses } => responses.max(1),
@@ -157,7 +165,6 @@ impl Engine {
             },
             _ => CallPolicy {
                 lb: LbPolicy::RoundRobin,
-                retry: None,
                 responses: 1,
                 json: false,
                 deadline: None,
@@ -205,14 +212,10 @@ impl Engine {
             key: parent.map_or((origin % 1000) as u32, |p| p.2),
             json: pol.json,
         });
-        self.journeys.record(
-            origin,
-            self.now,
-            Step::Created {
-                at: Endpoint::new(node, inst as usize),
-                key: (origin % 1000) as u32,
-            },
-        );
+        self.journeys.record(origin, self.now, || Step::Created {
+            at: Endpoint::new(node, inst as usize),
+            key: (origin % 1000) as u32,
+        });
         if deadline != SimTime::NEVER {
             self.schedule(deadline, Event::Deadline { call: slot, gen });
         }
@@ -227,8 +230,7 @@ impl Engine {
         let NodeRt::Service(s) = &self.nodes[target] else {
             return None;
         };
-        let ready: Vec<bool> = s.replicas.iter().map(|r| r.up).collect();
-        let n = ready.len();
+        let n = s.replicas.len();
         if n == 0 {
             return None;
         }
@@ -244,8 +246,9 @@ impl Engine {
             NodeRt::Service(s) => (s.rr, false),
             _ => (0, false),
         };
-        let start = cursor as usize % n;
-        let pick = (0..n).map(|k| (start + k) % n).find(|&r| ready[r])?;
+        // The first ready replica in the order start, start + 1, …, start + n - 1 (mod n).
+        let start = wrap(cursor as usize, n);
+        let pick = (start..n).chain(0..start).find(|&r| s.replicas[r].up)?;
         let next = if sticky {
             pick as u32
         } else {
@@ -273,7 +276,7 @@ impl Engine {
         } else {
             self.metrics.bump(client, |m| m.retried += 1);
             self.journeys
-                .record(origin, self.now, Step::Retried { attempt });
+                .record(origin, self.now, || Step::Retried { attempt });
         }
         let Some(replica) = self.pick_replica(client, target, lb) else {
             self.attempt_failed(call, gen, StatusCode::Unavailable);
@@ -316,8 +319,11 @@ impl Engine {
             return;
         }
         let (client, attempt, deadline, origin) = (c.client, c.attempt, c.deadline, c.origin);
-        let pol = self.policy(client);
-        let Some(rp) = pol.retry.filter(|_| c.parent.is_none()) else {
+        let rp = match &self.scenario.nodes[client].role {
+            Role::Client(spec) => spec.retry.as_ref(),
+            _ => None,
+        };
+        let Some(rp) = rp.filter(|_| c.parent.is_none()) else {
             self.call_done(call, status);
             return;
         };
@@ -410,7 +416,7 @@ impl Engine {
             );
         }
         self.journeys
-            .record(c.origin, self.now, Step::Status { code: status });
+            .record(c.origin, self.now, || Step::Status { code: status });
         if let Some((slot, id)) = c.parent {
             if self
                 .msgs
@@ -510,7 +516,7 @@ impl Engine {
             r.backlog.push_back(slot);
             self.metrics.wait[node].enter(self.now);
             self.journeys
-                .record(m.origin, self.now, Step::Queued { at: m.to });
+                .record(m.origin, self.now, || Step::Queued { at: m.to });
             self.set_state(slot, MsgState::Queued);
         }
     }
@@ -535,7 +541,7 @@ impl Engine {
             c.work_ns = c.work_ns.saturating_add(dur);
         });
         self.journeys
-            .record(origin, self.now, Step::Delivered { at: to, attempt });
+            .record(origin, self.now, || Step::Delivered { at: to, attempt });
         self.set_state(slot, MsgState::InService);
         let id = self.msgs.get(slot).expect("live").id;
         self.schedule(self.now.after(dur), Event::ServiceDone { slot, id });
@@ -619,7 +625,7 @@ impl Engine {
             return;
         }
         self.journeys
-            .record(m.origin, self.now, Step::Processed { at: m.to });
+            .record(m.origin, self.now, || Step::Processed { at: m.to });
         self.respond(slot, status);
         self.free_worker(node, inst);
     }

@@ -73,21 +73,54 @@ pub struct Journeys {
 }
 
 impl Journeys {
-    pub(crate) fn record(&mut self, origin: u64, at: SimTime, step: Step) {
-        if let Some(j) = self.pinned.get_mut(&origin) {
-            push(j, at, step);
+    // Always inlined: the step is written straight into the journey instead of being
+    // stored by the caller and reloaded wider (a store-forwarding stall per step).
+    /// `step` builds the step only where it is stored, so it is written in place.
+    #[inline(always)]
+    pub(crate) fn record(&mut self, origin: u64, at: SimTime, step: impl Fn() -> Step) {
+        if !self.pinned.is_empty() {
+            self.record_pinned(origin, at, step());
         }
         if origin + RECENT <= self.newest {
             return;
         }
+        self.newest = self.newest.max(origin);
+        match self.recent.get_mut((origin % RECENT) as usize) {
+            Some(Some(j)) if j.origin == origin => {
+                if j.steps.len() < MAX_STEPS {
+                    super::fast::push(&mut j.steps, (at, step()));
+                } else {
+                    j.truncated += 1;
+                }
+            }
+            _ => self.record_new(origin, at, step()),
+        }
+    }
+
+    #[cold]
+    fn record_pinned(&mut self, origin: u64, at: SimTime, step: Step) {
+        if let Some(j) = self.pinned.get_mut(&origin) {
+            push(j, at, step);
+        }
+    }
+
+    /// The first step of a journey kept in the recent window.
+    #[cold]
+    fn record_new(&mut self, origin: u64, at: SimTime, step: Step) {
         if self.recent.is_empty() {
             self.recent = vec![None; RECENT as usize];
         }
-        self.newest = self.newest.max(origin);
         let slot = &mut self.recent[(origin % RECENT) as usize];
         match slot {
             Some(j) if j.origin == origin => push(j, at, step),
-            _ => {
+            Some(j) => {
+                // Reuse the evicted journey's storage: no allocation per message.
+                j.origin = origin;
+                j.steps.clear();
+                j.truncated = 0;
+                push(j, at, step);
+            }
+            None => {
                 let mut j = Journey {
                     origin,
                     ..Default::default()

@@ -239,6 +239,7 @@ pub struct Slab {
 
 impl Slab {
     /// Stores a message and returns its slot.
+    #[inline(always)]
     pub fn insert(&mut self, msg: Msg) -> u32 {
         self.live += 1;
         if let Some(i) = self.free.pop() {

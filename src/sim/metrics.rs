@@ -307,6 +307,10 @@ impl Series {
     pub(crate) fn window_of(&self, now: SimTime) -> u64 {
         now.0 / self.window_ns
     }
+    /// Start of the window after the current one (saturating).
+    pub(crate) fn next_boundary(&self) -> SimTime {
+        SimTime((self.cur_index + 1).saturating_mul(self.window_ns))
+    }
     pub(crate) fn current(&self) -> u64 {
         self.cur_index
     }

@@ -9,6 +9,7 @@ mod broker;
 mod control;
 mod dist;
 mod engine;
+mod fast;
 mod grpc;
 pub mod journey;
 pub mod message;

@@ -176,9 +176,51 @@ pub(crate) struct GroupLogRt {
     pub high: Vec<u64>,
     pub generation: u32,
     pub rr: usize,
+    /// One bit per partition: it may have a record to fetch. A clear bit means the last
+    /// dispatch found the partition caught up and nothing that could change that
+    /// (an append, a trim, a rewind, a rebalance, a crash) has happened since.
+    pub dirty: Vec<u64>,
 }
 
 impl GroupLogRt {
+    /// Partition `p` may have something to fetch.
+    pub fn mark(&mut self, p: usize) {
+        let w = p / 64;
+        if w >= self.dirty.len() {
+            self.dirty.resize(w + 1, 0);
+        }
+        self.dirty[w] |= 1 << (p % 64);
+    }
+    /// Every partition may have something to fetch.
+    pub fn mark_all(&mut self) {
+        self.dirty.clear();
+        self.dirty.resize(self.owner.len().div_ceil(64), !0);
+    }
+    /// Partition `p` is caught up.
+    pub fn clean(&mut self, p: usize) {
+        if let Some(w) = self.dirty.get_mut(p / 64) {
+            *w &= !(1 << (p % 64));
+        }
+    }
+    /// The first marked partition in `from..to`.
+    pub fn next_dirty(&self, from: usize, to: usize) -> Option<usize> {
+        if from >= to {
+            return None;
+        }
+        let mut w = from / 64;
+        let mut bits = self.dirty.get(w)? & (!0u64 << (from % 64));
+        loop {
+            if bits != 0 {
+                let p = w * 64 + bits.trailing_zeros() as usize;
+                return (p < to).then_some(p);
+            }
+            w += 1;
+            if w * 64 >= to {
+                return None;
+            }
+            bits = *self.dirty.get(w)?;
+        }
+    }
     /// Records not yet committed, given each partition's end offset.
     pub fn lag(&self, ends: Vec<u64>) -> u64 {
         ends.iter()
@@ -225,6 +267,9 @@ impl SeenWindow {
     }
 }
 
+/// Keys tracked in a flat table (the largest key space is 2^16).
+pub(crate) const DENSE_KEYS: usize = 1 << 16;
+
 pub(crate) struct GroupRt {
     pub consumers: Vec<ConsumerRt>,
     pub work: Rng,
@@ -232,7 +277,10 @@ pub(crate) struct GroupRt {
     pub source: Option<BoxRef>,
     pub log: Option<GroupLogRt>,
     pub seen: SeenWindow,
-    pub last_by_key: BTreeMap<u32, u64>,
+    /// Highest logical id processed per key below [`DENSE_KEYS`] (index: key)...
+    pub last_by_key: Vec<u64>,
+    /// ... and per larger key (none in validated scenarios).
+    pub last_by_big_key: BTreeMap<u32, u64>,
     pub tick_gen: u32,
 }
 
@@ -364,6 +412,7 @@ impl NodeRt {
                         high: vec![0; p],
                         generation: 0,
                         rr: 0,
+                        dirty: vec![!0; p.div_ceil(64)],
                     }
                 });
                 NodeRt::Group(GroupRt {
@@ -373,7 +422,8 @@ impl NodeRt {
                     source,
                     log,
                     seen: SeenWindow::new(),
-                    last_by_key: BTreeMap::new(),
+                    last_by_key: Vec::new(),
+                    last_by_big_key: BTreeMap::new(),
                     tick_gen: 0,
                 })
             }

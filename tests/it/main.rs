@@ -16,6 +16,7 @@ mod regressions;
 mod replay;
 mod scenario;
 mod share;
+mod speed_equivalence;
 mod stress;
 mod support;
 mod theory;
