@@ -15,8 +15,9 @@ use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Messages drawn one by one; beyond this they are bundled per link.
-pub const DRAW_CAP: usize = 300;
+/// Messages drawn one by one (on the canvas, see `dots.rs`); beyond this one in k is drawn
+/// (k a power of two) and each link shows its count.
+pub const DOT_CAP: usize = 4_000;
 /// Rows kept in the event log.
 pub const LOG_CAP: usize = 200;
 /// Wall-clock milliseconds the engine may use per frame.
@@ -25,6 +26,10 @@ const FRAME_BUDGET_MS: f64 = 4.0;
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
 const SLOW_UPDATE_MS: f64 = 250.0;
+/// Wall-clock milliseconds between two refreshes of the node cards while playing (their
+/// numbers change every frame under load, and each change costs layout and paint; ten a
+/// second reads the same). Commands and steps refresh them at once.
+const NODES_UPDATE_MS: f64 = 100.0;
 /// Longest frame gap counted (a background tab must not jump ahead).
 const MAX_FRAME_MS: f64 = 100.0;
 /// How long a lost message's burst stays, in wall milliseconds.
@@ -106,10 +111,13 @@ pub struct Notices {
 struct LoopState {
     last_ts: Option<f64>,
     last_slow: f64,
+    last_log: f64,
+    last_nodes: f64,
     seq: u64,
     log: VecDeque<LogRow>,
     lost: Vec<Flight>,
     drawn_sig: u64,
+    stride: usize,
     wall_acc: f64,
     virt_acc: f64,
     dirty: bool,
@@ -138,8 +146,12 @@ pub struct Driver {
     pub effective: RwSignal<Option<f64>>,
     /// Virtual clock.
     pub now: RwSignal<SimTime>,
-    /// Messages drawn one by one.
-    pub flights: RwSignal<Vec<Flight>>,
+    /// Messages the canvas draws now (all in flight, or one in `dot_stride`).
+    pub dots: StoredValue<Vec<Flight>, LocalStorage>,
+    /// Bumped whenever `dots` changes.
+    pub dots_tick: RwSignal<u64>,
+    /// 1 when every message in flight is drawn; k when one in k is.
+    pub dot_stride: RwSignal<usize>,
     /// Per-link counts when too many messages are in flight.
     pub bundles: RwSignal<Vec<Bundle>>,
     /// Messages in flight right now.
@@ -160,6 +172,26 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
+}
+
+/// The level of detail for `total` messages in flight: 1 (draw all) up to [`DOT_CAP`],
+/// else the power of two k that keeps about `total / k <= DOT_CAP`. It steps down only when
+/// `total` falls well below the current level, so it does not flicker around a boundary.
+pub fn lod_stride(current: usize, total: usize) -> usize {
+    let mut k = current.max(1);
+    while total > DOT_CAP.saturating_mul(k) {
+        k *= 2;
+    }
+    while k > 1 && total * 10 < DOT_CAP * (k / 2) * 9 {
+        k /= 2;
+    }
+    k
+}
+
+/// Whether message `id` is among the one in `stride` drawn (spread by a hash, so kinds and
+/// links are sampled alike; the same message stays drawn while the stride holds).
+pub fn sampled(id: u64, stride: usize) -> bool {
+    stride <= 1 || (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40).is_multiple_of(stride as u64)
 }
 
 /// Milliseconds since page load.
@@ -198,7 +230,9 @@ impl Driver {
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
             now: RwSignal::new(SimTime::ZERO),
-            flights: RwSignal::new(Vec::new()),
+            dots: StoredValue::new_local(Vec::new()),
+            dots_tick: RwSignal::new(0),
+            dot_stride: RwSignal::new(1),
             bundles: RwSignal::new(Vec::new()),
             in_flight: RwSignal::new(0),
             bursts: RwSignal::new(Vec::new()),
@@ -295,9 +329,16 @@ impl Driver {
             self.now.set(now);
         }
         self.publish_flights(ts);
-        let nodes = self.engine.with_value(Engine::nodes_view);
-        if self.nodes.with_untracked(|old| *old != nodes) {
-            self.nodes.set(nodes);
+        let nodes_due = force
+            || self
+                .state
+                .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS);
+        if nodes_due {
+            self.state.update_value(|s| s.last_nodes = ts);
+            let nodes = self.engine.with_value(Engine::nodes_view);
+            if self.nodes.with_untracked(|old| *old != nodes) {
+                self.nodes.set(nodes);
+            }
         }
         if let Some(s) = self.engine.with_value(|e| {
             let s = e.scenario();
@@ -348,7 +389,14 @@ impl Driver {
             if self.stats.with_untracked(|old| *old != stats) {
                 self.stats.set(stats);
             }
+        }
+        // The log refreshes as often, but never in the same frame as the metrics: each of
+        // them alone fits in a frame.
+        let log_due =
+            force || (!slow && self.state.with_value(|s| ts - s.last_log >= SLOW_UPDATE_MS));
+        if log_due {
             if let Some(Some(rows)) = self.state.try_update_value(|s| {
+                s.last_log = ts;
                 std::mem::take(&mut s.dirty).then(|| s.log.iter().copied().collect::<Vec<_>>())
             }) {
                 self.log.set(rows);
@@ -388,19 +436,16 @@ impl Driver {
                 }
             });
         }
-        if total <= DRAW_CAP {
-            let sig = flights.iter().fold(total as u64, |h, f| {
-                (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
-            });
-            let changed = self
-                .state
-                .try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
-            if changed == Some(true) {
-                self.flights.set(flights);
-            }
-            if self.bundles.with_untracked(|b| !b.is_empty()) {
-                self.bundles.set(Vec::new());
-            }
+        let stride = self.state.try_update_value(|s| {
+            s.stride = lod_stride(s.stride, total);
+            s.stride
+        });
+        let stride = stride.unwrap_or(1);
+        if self.dot_stride.get_untracked() != stride {
+            self.dot_stride.set(stride);
+        }
+        let drawn: Vec<Flight> = if stride == 1 {
+            flights
         } else {
             let mut bundles: Vec<Bundle> = Vec::new();
             for f in &flights {
@@ -414,10 +459,23 @@ impl Driver {
             if self.bundles.with_untracked(|old| *old != bundles) {
                 self.bundles.set(bundles);
             }
-            if self.flights.with_untracked(|f| !f.is_empty()) {
-                self.state.update_value(|s| s.drawn_sig = 0);
-                self.flights.set(Vec::new());
-            }
+            flights
+                .into_iter()
+                .filter(|f| sampled(f.id, stride))
+                .collect()
+        };
+        if stride == 1 && self.bundles.with_untracked(|b| !b.is_empty()) {
+            self.bundles.set(Vec::new());
+        }
+        let sig = drawn.iter().fold(drawn.len() as u64, |h, f| {
+            (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
+        });
+        let changed = self
+            .state
+            .try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
+        if changed == Some(true) {
+            self.dots.set_value(drawn);
+            self.dots_tick.update(|t| *t = t.wrapping_add(1));
         }
     }
 
@@ -481,7 +539,9 @@ impl Driver {
         self.mode.set(name);
         self.seed.set(seed);
         self.scenario.set(s);
-        self.flights.set(Vec::new());
+        self.dots.set_value(Vec::new());
+        self.dots_tick.update(|t| *t = t.wrapping_add(1));
+        self.dot_stride.set(1);
         self.bundles.set(Vec::new());
         self.bursts.set(Vec::new());
         self.log.set(Vec::new());

@@ -1,7 +1,8 @@
 //! The Leptos playground: a thin picture of the engine.
 //!
 //! - [`driver`]: owns the engine, runs the animation loop, publishes signals.
-//! - [`topology`] (+ [`layout`], [`flights`]): the animated SVG picture; click to inject faults.
+//! - [`topology`] (+ [`layout`], [`flights`], [`dots`]): the SVG picture with messages on a
+//!   canvas over it; click to inject faults or inspect a message.
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
@@ -9,6 +10,7 @@
 mod a11y;
 mod charts;
 mod controls;
+mod dots;
 mod driver;
 mod flights;
 mod inspector;
@@ -19,7 +21,8 @@ mod panic;
 mod params;
 mod topology;
 
-pub use driver::Driver;
+pub use dots::{fit, hit};
+pub use driver::{lod_stride, sampled, Driver, DOT_CAP};
 pub use layout::Layout;
 
 use leptos::prelude::*;
