@@ -98,3 +98,31 @@ test("the event log scrolls through its 200 rows with only those in view in the 
   await page.waitForSelector("[data-testid=journey]");
   app.assertNoErrors();
 });
+
+test("with reduced motion a message is drawn only at either end of its link", async (t) => {
+  const app = await open(t, "mode=request-response&seed=6&speed=0.2");
+  const { page } = app;
+  await page.emulateMedia({ reducedMotion: "reduce" });
+  await page.reload();
+  await page.waitForSelector("g.node[data-role]");
+  const edges = await page.evaluate(() => {
+    const box = (id) => document.querySelector(`g.node[data-node="${id}"] rect.node-bg`).getBoundingClientRect();
+    return [box("client").right, box("orders").left];
+  });
+  await page.click("[data-testid=play]");
+  let seen = 0;
+  for (let i = 0; i < 40 && seen < 3; i++) {
+    await page.waitForFunction(() => Number(document.querySelector("[data-testid=flight-canvas]").dataset.drawn) > 0);
+    await page.click("[data-testid=play]");
+    const dot = await findDot(page, "request");
+    if (dot) {
+      const off = Math.min(...edges.map((x) => Math.abs(dot.x - x)));
+      assert.ok(off <= 4, `request drawn at x=${dot.x}, ${off}px from the nearest end (${edges})`);
+      seen++;
+    }
+    await page.click("[data-testid=play]");
+    await page.waitForFunction((n) => Number(document.querySelector("[data-testid=clock]").dataset.ns) > n, await page.$eval("[data-testid=clock]", (e) => Number(e.dataset.ns)));
+  }
+  assert.ok(seen > 0, "a request was drawn");
+  app.assertNoErrors();
+});
