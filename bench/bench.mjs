@@ -95,12 +95,19 @@ async function withPage(root, fn) {
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     page.setDefaultTimeout(60_000);
     const watched = await watchPage(page);
-    // The wasm exports (boot.js hands them over in TrunkApplicationStarted): their
-    // `memory` is the linear memory the memory figures read.
+    // The app's wasm linear memory, for the memory figures: taken from the instance the page
+    // creates (whatever loader does it), or from boot.js's TrunkApplicationStarted event.
     await page.addInitScript(() => {
-      addEventListener("TrunkApplicationStarted", (e) => {
-        globalThis.__msgflowWasmMemory = e.detail?.wasm?.memory;
-      });
+      const keep = (r) => {
+        const m = (r?.instance ?? r)?.exports?.memory;
+        if (m instanceof WebAssembly.Memory) globalThis.__msgflowWasmMemory ??= m;
+        return r;
+      };
+      for (const name of ["instantiate", "instantiateStreaming"]) {
+        const orig = WebAssembly[name];
+        if (orig) WebAssembly[name] = (...args) => orig.apply(WebAssembly, args).then(keep);
+      }
+      addEventListener("TrunkApplicationStarted", (e) => keep(e.detail?.wasm));
     });
     const cdp = await browser.context.newCDPSession(page);
     browserVersion ??= (await cdp.send("Browser.getVersion")).product;

@@ -360,7 +360,10 @@ impl Driver {
         if !outputs.is_empty() {
             self.note_outputs(&outputs);
             self.state.update_value(|st| {
-                for out in outputs {
+                // Only the newest LOG_CAP can stay; the others are counted and skipped.
+                let skip = outputs.len().saturating_sub(LOG_CAP);
+                st.seq += skip as u64;
+                for out in outputs.into_iter().skip(skip) {
                     st.seq += 1;
                     st.log.push_front(LogRow { seq: st.seq, out });
                 }
@@ -480,28 +483,32 @@ impl Driver {
     }
 
     fn note_outputs(self, outputs: &[Output]) {
-        let names: Vec<String> = self.scenario.with_untracked(|s| {
-            s.nodes
-                .iter()
-                .map(|n| {
+        // Thousands of outputs a frame at high speed: names only for the rare ones that
+        // need them.
+        let name = |node: u16| {
+            self.scenario.with_untracked(|s| {
+                s.nodes.get(node as usize).map_or(String::new(), |n| {
                     if n.label.is_empty() {
                         n.id.clone()
                     } else {
                         n.label.clone()
                     }
                 })
-                .collect()
-        });
+            })
+        };
         self.notices.update_value(|n| {
             for o in outputs {
-                let node = names.get(o.at.node as usize).cloned().unwrap_or_default();
                 match o.kind {
-                    OutputKind::Crashed => n
-                        .lines
-                        .push(format!("{node} instance {} crashed", o.at.inst + 1)),
-                    OutputKind::Restarted => n
-                        .lines
-                        .push(format!("{node} instance {} restarted", o.at.inst + 1)),
+                    OutputKind::Crashed => n.lines.push(format!(
+                        "{} instance {} crashed",
+                        name(o.at.node),
+                        o.at.inst + 1
+                    )),
+                    OutputKind::Restarted => n.lines.push(format!(
+                        "{} instance {} restarted",
+                        name(o.at.node),
+                        o.at.inst + 1
+                    )),
                     OutputKind::LinkCut => n.lines.push("a link was cut".into()),
                     OutputKind::LinkHealed => n.lines.push("a link was healed".into()),
                     OutputKind::DeadLettered => n.dead += 1,
