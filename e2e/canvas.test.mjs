@@ -64,8 +64,11 @@ test("clicking a drawn message opens it; clicking a node beside it still crashes
   const dot = await findDot(page, "event");
   assert.ok(dot, "an event is drawn");
   await page.mouse.click(dot.x, dot.y);
-  await page.waitForSelector("[data-testid=journey]");
+  // The journey itself may be empty: the engine keeps journeys of the 512 most recent
+  // messages only, and a copy fanned out 200 ms ago can be older than that at 2,000/s.
+  await page.waitForSelector("[data-testid=inspector] .inspector-head");
   assert.match(await page.textContent("[data-testid=inspector] .inspector-head"), /Message #\d+ · event/);
+  assert.ok((await page.locator("[data-testid=hex] .byte").count()) > 0, "its bytes are shown");
   assert.equal(await page.locator("[data-link][data-cut=true]").count(), 0, "the link below was not cut");
   // Nodes and links are still SVG buttons under the canvas.
   await page.locator('[data-node="alerts"][data-inst="0"]').click();
@@ -93,9 +96,18 @@ test("the event log scrolls through its 200 rows with only those in view in the 
     const r = [...document.querySelectorAll("[data-testid=log] li[aria-posinset]")];
     return r.length > 0 && Number(r[r.length - 1].getAttribute("aria-posinset")) === 200;
   });
-  // A row scrolled into view still opens its message.
-  await page.locator("[data-testid=log] li[aria-posinset='200'] button").click();
-  await page.waitForSelector("[data-testid=journey]");
+  // A row scrolled into view still opens its own message. (Not checked through the journey:
+  // the engine keeps journeys of the 512 most recent messages only, and the oldest row's
+  // message can be older than that at 2,000 messages a second.)
+  const row = page.locator("[data-testid=log] li[aria-posinset='200'] button");
+  const origin = (await row.locator(".m").textContent()).trim();
+  assert.match(origin, /^#\d+$/);
+  await row.click();
+  await page.waitForFunction(
+    (o) => document.querySelector("[data-testid=inspector] .inspector-head strong")?.textContent === `Message ${o}`,
+    origin,
+  );
+  assert.ok((await page.locator("[data-testid=hex] .byte").count()) > 0, "its bytes are shown");
   app.assertNoErrors();
 });
 

@@ -14,6 +14,8 @@
 //     app.errors        array of strings: console errors, uncaught page errors, CSP
 //                       violations, failed requests and HTTP >= 400 responses
 //     app.cspViolations array of strings: CSP violations only (also in app.errors)
+//                       Both cover every frame of the page, cross-origin iframes included
+//                       (checked by e2e/embed.test.mjs).
 //     app.console       array of {type, text} of every console message
 //     app.assertNoErrors()       throws (listing them) if app.errors is not empty
 //     app.screenshot(name)       full-page PNG to e2e/screenshots/<name>.png; returns path

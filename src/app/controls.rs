@@ -16,6 +16,7 @@ pub fn mode_title(name: &str) -> &'static str {
         "hybrid" => "Hybrid",
         "rpc-chain" => "Call chain",
         "at-scale" => "At scale",
+        "custom" => "Custom scenario",
         _ => "Scenario",
     }
 }
@@ -63,6 +64,8 @@ pub fn ModePicker() -> impl IntoView {
                     .iter()
                     .map(|p| view! { <option value=p.name>{mode_title(p.name)}</option> })
                     .collect_view()}
+                // Shown while an edited or imported scenario runs (see editor.rs).
+                <option value="custom" hidden=move || d.mode.get() != "custom">"Custom"</option>
             </select>
         </label>
     }

@@ -512,6 +512,12 @@ impl DotHits {
         }
     }
 
+    /// Runs `f` on the messages painted in the last frame: their centres in viewBox units
+    /// and, in the same order, the flights.
+    pub fn with_drawn<R>(&self, f: impl FnOnce(&[(f64, f64)], &[Flight]) -> R) -> R {
+        self.drawn.with_value(|d| f(&d.pos, &d.flights))
+    }
+
     /// The message under the pointer, if any; `picture` is the element whose box the canvas
     /// covers (the SVG).
     pub fn under(

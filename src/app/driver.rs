@@ -5,6 +5,7 @@
 //! cheap ones every frame (clock, flights, node states), heavier ones a few times a second
 //! (metrics, event log). Every UI action goes through its command methods.
 
+use super::panic;
 use crate::scenario::{self, Fault, Scenario, ScenarioError};
 use crate::sim::{
     Command, Counters, Engine, Flight, LatencySummary, MsgKind, NodeView, Output, OutputKind,
@@ -14,6 +15,9 @@ use leptos::prelude::*;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+/// The mode name of a scenario loaded from the editor or a file.
+pub const CUSTOM: &str = "custom";
 
 /// Messages drawn one by one (on the canvas, see `dots.rs`); beyond this one in k is drawn
 /// (k a power of two) and each link shows its count.
@@ -26,10 +30,14 @@ const FRAME_BUDGET_MS: f64 = 4.0;
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
 const SLOW_UPDATE_MS: f64 = 250.0;
-/// Wall-clock milliseconds between two refreshes of the node cards while playing (their
-/// numbers change every frame under load, and each change costs layout and paint; ten a
-/// second reads the same). Commands and steps refresh them at once.
+/// Wall-clock milliseconds between two refreshes of the node cards while playing with more
+/// than [`NODES_EVERY_FRAME_MAX`] messages in flight (their numbers change every frame under
+/// load, and each change costs layout and paint; ten a second reads the same). Commands,
+/// steps and pausing refresh them at once.
 const NODES_UPDATE_MS: f64 = 100.0;
+/// Up to this many messages in flight the node cards show the engine's state of every frame,
+/// so what a card shows when the run is paused is what the engine holds.
+const NODES_EVERY_FRAME_MAX: usize = 500;
 /// Longest frame gap counted (a background tab must not jump ahead).
 const MAX_FRAME_MS: f64 = 100.0;
 /// How long a lost message's burst stays, in wall milliseconds.
@@ -81,6 +89,10 @@ pub struct Stats {
     pub series: Vec<SeriesPoint>,
     /// Events processed.
     pub events: u64,
+    /// Hash of the event trace so far.
+    pub trace_hash: u64,
+    /// Virtual clock of this snapshot.
+    pub now: SimTime,
 }
 
 /// The message shown in the inspector.
@@ -172,6 +184,16 @@ pub struct Driver {
     pub reduced_motion: RwSignal<bool>,
     /// A short-lived notice shown under the controls.
     pub notice: RwSignal<Option<String>>,
+    /// Faults and parameter changes injected into this run since it started.
+    pub live_changes: RwSignal<u32>,
+    /// A scenario that is not a preset (e.g. a lesson's), which Reset and New seed reuse.
+    custom: StoredValue<Option<Scenario>, LocalStorage>,
+    /// A shared run is being replayed: play, step and changes wait for it.
+    pub replaying: RwSignal<bool>,
+    /// The lesson the run belongs to (carried by share links).
+    pub lesson: RwSignal<Option<String>>,
+    /// The step of that lesson.
+    pub lesson_step: RwSignal<u32>,
 }
 
 /// The level of detail for `total` messages in flight: 1 (draw all) up to [`DOT_CAP`],
@@ -199,12 +221,16 @@ pub fn perf_now() -> f64 {
     window().performance().map_or(0.0, |p| p.now())
 }
 
-fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
-    let name = scenario::PRESETS
+fn preset_name(mode: &str) -> &'static str {
+    scenario::PRESETS
         .iter()
         .map(|p| p.name)
         .find(|n| *n == mode)
-        .unwrap_or(scenario::PRESETS[0].name);
+        .unwrap_or(scenario::PRESETS[0].name)
+}
+
+fn preset_or_default(mode: &str) -> (&'static str, Scenario) {
+    let name = preset_name(mode);
     (name, scenario::preset(name).expect("built-in preset"))
 }
 
@@ -243,6 +269,11 @@ impl Driver {
             error: RwSignal::new(None),
             reduced_motion: RwSignal::new(reduced),
             notice: RwSignal::new(None),
+            live_changes: RwSignal::new(0),
+            custom: StoredValue::new_local(None),
+            replaying: RwSignal::new(false),
+            lesson: RwSignal::new(None),
+            lesson_step: RwSignal::new(0),
         };
         d.publish(0.0, true);
         d
@@ -330,6 +361,7 @@ impl Driver {
         }
         self.publish_flights(ts);
         let nodes_due = force
+            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
             || self
                 .state
                 .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS);
@@ -387,6 +419,8 @@ impl Driver {
                     latency: m.latency.iter().map(|l| l.summary()).collect(),
                     series: m.series.points().copied().collect(),
                     events: e.events_processed(),
+                    trace_hash: e.trace_hash(),
+                    now: e.now(),
                 }
             });
             if self.stats.with_untracked(|old| *old != stats) {
@@ -531,10 +565,63 @@ impl Driver {
 
     // ----- commands ------------------------------------------------------------------------
 
-    /// Replaces the engine with a fresh run of preset `mode` and `seed`.
+    /// Replaces the engine with a fresh run of preset `mode` and `seed` (the edited
+    /// scenario again for the `custom` mode).
     pub fn load(self, mode: &str, seed: u64) {
-        let (name, s) = preset_or_default(mode);
-        self.engine.set_value(Engine::new(s.clone(), seed));
+        self.custom.set_value(None);
+        let (name, s) = if mode == CUSTOM {
+            (CUSTOM, self.with_engine(|e| e.initial_scenario().clone()))
+        } else {
+            preset_or_default(mode)
+        };
+        self.replace(name, Engine::new(s, seed));
+        crate::app::remember(name, seed);
+    }
+
+    /// Runs an edited scenario from time zero with the current seed (the `custom` mode).
+    pub fn load_scenario(self, s: Scenario) {
+        self.custom.set_value(None);
+        let seed = self.seed.get_untracked();
+        self.replace(CUSTOM, Engine::new(s, seed));
+        crate::app::remember(CUSTOM, seed);
+    }
+
+    /// Replaces the engine with a fresh run of `s`, a scenario derived from preset `mode`
+    /// (the mode the picker shows). Reset and New seed keep `s`; the URL is left to the caller.
+    pub fn load_custom(self, mode: &str, s: Scenario, seed: u64) {
+        let name = preset_name(mode);
+        self.custom.set_value(Some(s.clone()));
+        self.replace(name, Engine::new(s, seed));
+        panic::remember(name, seed);
+    }
+
+    /// True while the run is of a scenario given to [`Driver::load_custom`].
+    pub fn is_custom(self) -> bool {
+        self.custom.with_value(Option::is_some)
+    }
+
+    /// Runs `engine` (a replayed run of preset `mode`, or of an edited scenario when `mode`
+    /// is empty) from where it is, at `speed`.
+    /// A run that belongs to a lesson keeps its scenario for Reset and New seed.
+    pub fn install(self, mode: &str, engine: Engine, speed: f64, playing: bool) {
+        let lesson = self.lesson.with_untracked(Option::is_some);
+        self.custom
+            .set_value(lesson.then(|| engine.initial_scenario().clone()));
+        let name = if mode.is_empty() || mode == CUSTOM {
+            CUSTOM
+        } else {
+            preset_name(mode)
+        };
+        self.replace(name, engine);
+        self.speed.set(speed);
+        self.playing.set(playing);
+    }
+
+    fn replace(self, name: &'static str, engine: Engine) {
+        let (seed, s) = (engine.seed(), engine.scenario().clone());
+        self.live_changes.set(engine.applied().len() as u32);
+        self.engine.set_value(engine);
+        self.replaying.set(false);
         self.state.update_value(|st| {
             let last_ts = st.last_ts;
             *st = LoopState {
@@ -557,32 +644,43 @@ impl Driver {
         self.effective.set(None);
         self.epoch.update(|e| *e += 1);
         self.publish(perf_now(), true);
-        crate::app::remember(name, seed);
     }
 
-    /// Same mode and seed, from time zero.
+    /// Same scenario and seed, from time zero.
     pub fn reset(self) {
-        self.load(self.mode.get_untracked(), self.seed.get_untracked());
+        self.reload(self.seed.get_untracked());
     }
 
-    /// Same mode with a new random seed.
+    /// Same scenario with a new random seed.
     pub fn new_seed(self) {
         let seed = (js_sys::Math::random() * 4_294_967_296.0) as u64;
-        self.load(self.mode.get_untracked(), seed);
+        self.reload(seed);
+    }
+
+    fn reload(self, seed: u64) {
+        match self.custom.get_value() {
+            Some(s) => self.load_custom(self.mode.get_untracked(), s, seed),
+            None => self.load(self.mode.get_untracked(), seed),
+        }
     }
 
     /// Play or pause.
     pub fn toggle_play(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.update(|p| *p = !*p);
         self.effective.set(None);
+        if !self.playing.get_untracked() {
+            // Paused: the metrics and the log show this moment now, not at their next
+            // refresh (up to 250 ms later), and then hold still.
+            self.publish(perf_now(), true);
+        }
     }
 
     /// Pauses and processes exactly one event.
     pub fn step(self) {
-        if self.error.get_untracked().is_some() {
+        if self.error.get_untracked().is_some() || self.replaying.get_untracked() {
             return;
         }
         self.playing.set(false);
@@ -601,12 +699,14 @@ impl Driver {
 
     /// Injects a fault now.
     pub fn fault(self, f: Fault) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| e.inject(Command::Fault(f)))
             .unwrap_or(Ok(()));
-        if let Err(e) = &r {
-            self.flash(e.to_string());
+        match &r {
+            Err(e) => self.flash(e.to_string()),
+            Ok(()) => self.live_changes.update(|n| *n += 1),
         }
         self.publish(perf_now(), true);
         r
@@ -614,6 +714,7 @@ impl Driver {
 
     /// Applies new parameters live.
     pub fn update(self, next: Scenario) -> Result<(), ScenarioError> {
+        self.not_replaying()?;
         let r = self
             .engine
             .try_update_value(|e| {
@@ -624,11 +725,21 @@ impl Driver {
         match r {
             Ok(s) => {
                 self.scenario.set(s);
+                self.live_changes.update(|n| *n += 1);
                 self.publish(perf_now(), true);
                 Ok(())
             }
             Err(e) => Err(e),
         }
+    }
+
+    fn not_replaying(self) -> Result<(), ScenarioError> {
+        if self.replaying.get_untracked() {
+            let msg = "wait until the shared run has been replayed";
+            self.flash(msg.into());
+            return Err(ScenarioError::single("", msg));
+        }
+        Ok(())
     }
 
     /// Opens a message in the inspector and keeps its journey.

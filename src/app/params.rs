@@ -109,6 +109,21 @@ fn spec(p: Param, s: &Scenario) -> Spec {
     }
 }
 
+/// Parameters that take whole numbers only.
+fn whole(p: Param) -> bool {
+    use Param::*;
+    matches!(
+        p,
+        Concurrency(_)
+            | MaxAttempts(_)
+            | Replicas(_)
+            | Workers(_)
+            | Count(_)
+            | Prefetch(_)
+            | Partitions(..)
+    )
+}
+
 fn broker_box(s: &Scenario, i: usize, k: usize, queue: bool) -> String {
     match s.nodes.get(i).map(|n| &n.role) {
         Some(Role::Broker(b)) if queue => {
@@ -431,6 +446,10 @@ fn Field(
             }
         }
     };
+    // Typed text is checked against the field's range before anything is applied: NaN,
+    // 1e12, -5 or 2.5 consumers never reach the engine, and the error says what is accepted.
+    let (lo, hi, unit) = (sp.min, sp.max, sp.unit);
+    let parse = move |raw: &str| crate::scenario::fields::parse_field(raw, lo, hi, unit, whole(p));
     let errs = move || errors.with(|m| m.get(&p).cloned().unwrap_or_default());
     let has_err = move || errors.with(|m| m.contains_key(&p));
     let describedby = format!("{help_id} {err_id}");
@@ -452,16 +471,20 @@ fn Field(
                     if (v - v.round()).abs() < 1e-9 { format!("{v:.0}") } else { format!("{v:.2}").trim_end_matches('0').to_string() }
                 }
                 on:input=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).parse::<f64>() {
-                        pending.set_value(Some(Timeout::new(600, move || apply(v))));
+                    match parse(&event_target_value(&ev)) {
+                        Ok(v) => pending.set_value(Some(Timeout::new(600, move || apply(v)))),
+                        Err(_) => pending.set_value(None),
                     }
                 }
                 on:change=move |ev| {
-                    match event_target_value(&ev).parse::<f64>() {
+                    match parse(&event_target_value(&ev)) {
                         Ok(v) => apply(v),
-                        Err(_) => errors.update(|m| {
-                            m.insert(p, vec!["enter a number".into()]);
-                        }),
+                        Err(msg) => {
+                            pending.set_value(None);
+                            errors.update(|m| {
+                                m.insert(p, vec![msg]);
+                            });
+                        }
                     }
                 }
             />

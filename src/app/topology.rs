@@ -24,6 +24,11 @@ fn is_narrow() -> bool {
         .is_some_and(|w| w < NARROW_PX)
 }
 
+/// Decides whether the flow is drawn top to bottom. The full view asks the window's width;
+/// an embed provides its own rule (the shape of its frame) as context.
+#[derive(Clone, Copy)]
+pub struct NarrowRule(pub fn() -> bool);
+
 /// What an instance of a role is called.
 pub fn instance_noun(role: &str) -> &'static str {
     match role {
@@ -39,9 +44,10 @@ pub fn instance_noun(role: &str) -> &'static str {
 #[component]
 pub fn Topology() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let narrow = RwSignal::new(is_narrow());
+    let rule = use_context::<NarrowRule>().map_or(is_narrow as fn() -> bool, |r| r.0);
+    let narrow = RwSignal::new(rule());
     let resize = window_event_listener(leptos::ev::resize, move |_| {
-        let n = is_narrow();
+        let n = rule();
         if narrow.get_untracked() != n {
             narrow.set(n);
         }
@@ -71,8 +77,12 @@ pub fn Topology() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
-    let hits = DotHits::new();
-    provide_context(hits);
+    // The app provides one (the export draws what it holds); the embed does not.
+    let hits = use_context::<DotHits>().unwrap_or_else(|| {
+        let h = DotHits::new();
+        provide_context(h);
+        h
+    });
     let svg = NodeRef::<leptos::svg::Svg>::new();
     let over_dot = RwSignal::new(false);
     let dot_at = move |ev: &leptos::ev::MouseEvent| {
@@ -297,6 +307,8 @@ fn NodeCard(
     let Rect { x, y, w, h } = geom.rect;
     let narrow_card = w < NODE_W;
     let up = Memo::new(move |_| d.nodes.with(|v| v.get(idx).is_none_or(|n| n.up)));
+    let tutor = use_context::<super::lesson::Tutor>();
+    let hl_id = id.clone();
     let insts = geom
         .inst
         .iter()
@@ -313,6 +325,7 @@ fn NodeCard(
         <g
             class=format!("node role-{role}")
             class:down=move || !up.get()
+            class:lesson-hl=move || tutor.is_some_and(|t| t.has(&hl_id))
             data-node=id.clone()
             data-role=role
             transform=format!("translate({x:.1} {y:.1})")

@@ -1,11 +1,16 @@
 //! Headless runner: runs a scenario natively and prints a JSON report.
 //!
 //! ```text
-//! msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
-//! msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
+//! msgflow run SCENARIO.json [--seed N] [--duration 60s] [--events N] [--trace out.jsonl]
+//! msgflow run --preset NAME [--seed N] [--duration 60s] [--events N] [--trace out.jsonl]
 //! msgflow presets
 //! ```
 //! A bad scenario exits with status 2 and names the file, the field path and what was expected.
+//!
+//! `--events N` stops after exactly N processed events. The clock then stands at the N-th
+//! event's time, or at `--duration` when one is given and no further event comes before it:
+//! `--events` and `--duration` together reproduce a paused playground run exactly (its
+//! exported report carries both `events` and `virtual_ns`).
 
 use msgflow::scenario::{preset, preset_names, Scenario};
 use msgflow::sim::{Engine, SimTime};
@@ -13,8 +18,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage:
-  msgflow run SCENARIO.json [--seed N] [--duration 60s] [--trace out.jsonl]
-  msgflow run --preset NAME [--seed N] [--duration 60s] [--trace out.jsonl]
+  msgflow run SCENARIO.json [--seed N] [--duration 60s] [--events N] [--trace out.jsonl]
+  msgflow run --preset NAME [--seed N] [--duration 60s] [--events N] [--trace out.jsonl]
+      --duration: 60s, 1500ms, 2m, 1h or 2500000ns (exact virtual nanoseconds)
+      --events N: stop after exactly N processed events
   msgflow presets
   msgflow bench [--seconds N] [--runs N]
   msgflow bench --soak          (one virtual hour at 10,000 messages/s: memory stays flat)";
@@ -22,7 +29,9 @@ const USAGE: &str = "usage:
 struct RunArgs {
     source: Source,
     seed: u64,
-    duration: SimTime,
+    /// None: 60 s, or unbounded with `--events`.
+    duration: Option<SimTime>,
+    events: Option<u64>,
     trace: Option<String>,
 }
 
@@ -31,8 +40,17 @@ enum Source {
     Preset(String),
 }
 
-/// Parses `60s`, `1500ms`, `2m` or a bare number of seconds.
+/// Parses `60s`, `1500ms`, `2m`, `1h`, `2500000ns` or a bare number of seconds.
 fn parse_duration(s: &str) -> Result<SimTime, String> {
+    let max_ns = msgflow::sim::time::ms_to_ns(msgflow::scenario::limits::MAX_TIME_MS);
+    if let Some(v) = s.strip_suffix("ns") {
+        return match v.parse::<u64>() {
+            Ok(ns) if ns > 0 && ns <= max_ns => Ok(SimTime(ns)),
+            _ => Err(format!(
+                "--duration: `{s}` must be a whole number of nanoseconds between 1 and {max_ns}"
+            )),
+        };
+    }
     let (num, scale) = if let Some(v) = s.strip_suffix("ms") {
         (v, 1.0)
     } else if let Some(v) = s.strip_suffix('s') {
@@ -60,7 +78,8 @@ fn parse_duration(s: &str) -> Result<SimTime, String> {
 fn parse_run(args: &[String]) -> Result<RunArgs, String> {
     let mut source = None;
     let mut seed = 1;
-    let mut duration = SimTime::from_ms(60_000.0);
+    let mut duration = None;
+    let mut events = None;
     let mut trace = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -72,7 +91,13 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
                     .parse()
                     .map_err(|_| format!("--seed: `{v}` is not a whole number from 0 to 2^64-1"))?;
             }
-            "--duration" => duration = parse_duration(&value("--duration")?)?,
+            "--duration" => duration = Some(parse_duration(&value("--duration")?)?),
+            "--events" => {
+                let v = value("--events")?;
+                events = Some(v.parse::<u64>().map_err(|_| {
+                    format!("--events: `{v}` is not a whole number from 0 to 2^64-1")
+                })?);
+            }
             "--trace" => trace = Some(value("--trace")?),
             "--preset" => source = Some(Source::Preset(value("--preset")?)),
             s if s.starts_with("--") => return Err(format!("unknown option {s}")),
@@ -84,7 +109,37 @@ fn parse_run(args: &[String]) -> Result<RunArgs, String> {
         source,
         seed,
         duration,
+        events,
         trace,
+    })
+}
+
+/// Reads a scenario file, refusing more than the accepted size before reading it all (a
+/// huge file, a device or a pipe must not exhaust memory).
+fn read_capped(path: &str) -> Result<String, String> {
+    use std::io::Read;
+    let max = msgflow::scenario::limits::MAX_SCENARIO_BYTES;
+    let too_big = |n: String| format!("{path}: the file is {n} bytes; at most {max} are accepted");
+    let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+    let meta = file.metadata().map_err(|e| format!("{path}: {e}"))?;
+    if meta.is_dir() {
+        return Err(format!("{path}: is a directory, not a scenario file"));
+    }
+    if meta.len() > max as u64 {
+        return Err(too_big(meta.len().to_string()));
+    }
+    let mut bytes = Vec::new();
+    file.take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{path}: {e}"))?;
+    if bytes.len() > max {
+        return Err(too_big(format!("more than {max}")));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{path}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
     })
 }
 
@@ -97,7 +152,7 @@ fn load(source: &Source) -> Result<Scenario, String> {
             )
         }),
         Source::File(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+            let text = read_capped(path)?;
             Scenario::from_json(&text).map_err(|e| {
                 e.errors
                     .iter()
@@ -121,12 +176,27 @@ fn run(args: RunArgs) -> Result<(), String> {
         }
         None => None,
     };
+    // Without --events the run lasts 60 s unless told otherwise; with it, until the N-th event.
+    let end = match (args.duration, args.events) {
+        (Some(d), _) => d,
+        (None, None) => SimTime::from_ms(60_000.0),
+        (None, Some(_)) => SimTime::NEVER,
+    };
     // Run in slices so the trace is streamed and memory stays bounded.
     let slice = SimTime::from_ms(1000.0).0;
     let mut t = SimTime::ZERO;
-    while t < args.duration {
-        t = SimTime(t.0.saturating_add(slice).min(args.duration.0));
-        engine.run_until(t);
+    while t < end {
+        t = SimTime(t.0.saturating_add(slice).min(end.0));
+        let capped = match args.events {
+            None => {
+                engine.run_until(t);
+                false
+            }
+            Some(n) => {
+                let left = n.saturating_sub(engine.events_processed());
+                left == 0 || !engine.run_until_bounded(t, left)
+            }
+        };
         if let Some(w) = out.as_mut() {
             for r in engine.drain_trace() {
                 let line = serde_json::to_string(&r).map_err(|e| e.to_string())?;
@@ -134,6 +204,17 @@ fn run(args: RunArgs) -> Result<(), String> {
             }
         }
         engine.drain_outputs();
+        if capped {
+            // Exactly N events: the clock moves on to the duration only if nothing else
+            // would have happened before it.
+            if args.duration.is_some() && engine.next_event_time().is_none_or(|x| x > end) {
+                engine.run_until(end);
+            }
+            break;
+        }
+        if end == SimTime::NEVER && engine.next_event_time().is_none() {
+            break;
+        }
     }
     if let Some(mut w) = out {
         w.flush().map_err(|e| e.to_string())?;

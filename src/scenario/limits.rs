@@ -32,6 +32,8 @@ pub const MAX_BANDWIDTH_MBPS: f64 = 100_000.0;
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Length limit of one queue.
 pub const MAX_QUEUE_LENGTH: u32 = 1_000_000;
+/// Deliveries of one message before it is dead-lettered (a queue's `max_deliveries`).
+pub const MAX_DELIVERIES: u32 = 1000;
 /// Distinct message keys of one producer.
 pub const MAX_KEY_SPACE: u32 = 65_536;
 /// Responses of one server stream.
@@ -40,3 +42,11 @@ pub const MAX_STREAM_RESPONSES: u32 = 1000;
 pub const MAX_LIVE_MESSAGES: usize = 250_000;
 /// Characters of an id or label.
 pub const MAX_NAME_CHARS: usize = 64;
+/// Commands (faults, parameter changes) logged per run; past it the run cannot be replayed
+/// or shared.
+pub const MAX_LOGGED_COMMANDS: usize = 1000;
+/// Characters of the encoded state in a share link (the part after `#s=`).
+pub const MAX_LINK_CHARS: usize = 64 * 1024;
+/// Events a share link may ask to replay (seconds of replay in the browser: the engine
+/// runs a few million events per second in wasm, far fewer on a loaded machine).
+pub const MAX_REPLAY_EVENTS: u64 = 10_000_000;

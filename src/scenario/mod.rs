@@ -11,11 +11,14 @@
 //! ```
 
 mod dist;
+pub mod fields;
 pub mod limits;
+mod locate;
 mod presets;
 mod validate;
 
 pub use dist::Dist;
+pub use locate::{error_position, line_col, locate};
 pub use presets::{preset, preset_names, Preset, PRESETS};
 pub use validate::{FieldError, ScenarioError};
 
@@ -580,11 +583,21 @@ impl Scenario {
                 ),
             ));
         }
+        // A byte-order mark (as some editors save) is not JSON; skip it.
+        let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+        // serde would read a struct from an array too; a scenario is an object.
+        if json.trim_start().starts_with('[') {
+            return Err(ScenarioError::single(
+                "",
+                "the document must be a JSON object (a scenario), got a list",
+            ));
+        }
         let de = &mut serde_json::Deserializer::from_str(json);
         let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            ScenarioError::single(path, e.into_inner().to_string())
+            let path = fields::path_of(e.path());
+            ScenarioError {
+                errors: vec![fields::decode_error(&path, &e.into_inner().to_string())],
+            }
         })?;
         scenario.validate()?;
         Ok(scenario)

@@ -654,7 +654,7 @@ impl Engine {
             }
             self.metrics.bump(g, |x| {
                 x.delivered += 1;
-                x.work_ns += dur;
+                x.work_ns = x.work_ns.saturating_add(dur);
             });
             if redelivered && !is_queue {
                 self.metrics.bump(g, |x| x.redelivered += 1);

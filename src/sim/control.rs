@@ -3,9 +3,9 @@
 use super::engine::Engine;
 use super::message::{Endpoint, LossReason, MsgKind, MsgState};
 use super::runtime::*;
-use super::time::ms_to_ns;
+use super::time::{ms_to_ns, SimTime};
 use super::trace::OutputKind;
-use crate::scenario::{Fault, FieldError, LinkState, Role, Scenario, ScenarioError};
+use crate::scenario::{limits, Fault, FieldError, LinkState, Role, Scenario, ScenarioError};
 
 /// A change to a running simulation, applied at the engine's current time.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,7 +22,7 @@ pub struct Applied {
     /// Events processed before it.
     pub after_events: u64,
     /// Virtual time it was applied at.
-    pub at: super::time::SimTime,
+    pub at: SimTime,
     /// The command.
     pub command: Command,
 }
@@ -33,8 +33,62 @@ fn err(path: &str, msg: impl Into<String>) -> ScenarioError {
     }
 }
 
+/// The inputs of a run beyond its seed: the scenario it started from and every command
+/// applied since, in order (at most [`limits::MAX_LOGGED_COMMANDS`]).
+#[derive(Clone, Debug)]
+pub(crate) struct CommandLog {
+    initial: Scenario,
+    applied: Vec<Applied>,
+    /// Commands applied after the log was full (the run can no longer be replayed).
+    overflow: u64,
+}
+
+impl CommandLog {
+    pub(crate) fn new(initial: &Scenario) -> CommandLog {
+        CommandLog {
+            initial: initial.clone(),
+            applied: Vec::new(),
+            overflow: 0,
+        }
+    }
+}
+
+/// Where a run is: events processed and the virtual clock. Replaying a run's inputs to its
+/// position gives the same engine state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Position {
+    /// Events processed.
+    pub events: u64,
+    /// The virtual clock (at or after the last processed event).
+    pub at: SimTime,
+}
+
+/// A run whose command log overflowed: it cannot be replayed from its inputs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LogFull {
+    /// Commands applied in the run.
+    pub applied: u64,
+}
+
+impl std::fmt::Display for LogFull {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "this run made {} changes; a run can be replayed (and shared) with at most {} — \
+             reset to start a new one",
+            self.applied,
+            limits::MAX_LOGGED_COMMANDS
+        )
+    }
+}
+
+impl std::error::Error for LogFull {}
+
 impl Engine {
     /// Applies a command now. An invalid command changes nothing and says why.
+    ///
+    /// Every applied command is logged with the event count and time it was applied at
+    /// (see [`Engine::applied`]), so the run can be replayed exactly.
     pub fn inject(&mut self, command: Command) -> Result<(), ScenarioError> {
         match &command {
             Command::Fault(f) => {
@@ -43,7 +97,47 @@ impl Engine {
             }
             Command::Update(s) => self.update(s)?,
         }
+        if self.log.applied.len() < limits::MAX_LOGGED_COMMANDS && self.log.overflow == 0 {
+            self.log.applied.push(Applied {
+                after_events: self.events,
+                at: self.now,
+                command,
+            });
+        } else {
+            self.log.overflow += 1;
+        }
         Ok(())
+    }
+
+    /// The scenario this run started from (before any command).
+    pub fn initial_scenario(&self) -> &Scenario {
+        &self.log.initial
+    }
+
+    /// The commands applied so far, oldest first (complete unless [`Engine::log_complete`]
+    /// says otherwise).
+    pub fn applied(&self) -> &[Applied] {
+        &self.log.applied
+    }
+
+    /// Whether every command applied so far is in [`Engine::applied`]; past
+    /// [`limits::MAX_LOGGED_COMMANDS`] the run goes on but cannot be replayed.
+    pub fn log_complete(&self) -> Result<(), LogFull> {
+        if self.log.overflow == 0 {
+            Ok(())
+        } else {
+            Err(LogFull {
+                applied: self.log.applied.len() as u64 + self.log.overflow,
+            })
+        }
+    }
+
+    /// Where the run is now.
+    pub fn position(&self) -> Position {
+        Position {
+            events: self.events,
+            at: self.now,
+        }
     }
 
     fn check_fault(&self, f: &Fault) -> Result<(), ScenarioError> {

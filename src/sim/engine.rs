@@ -59,6 +59,8 @@ pub struct Engine {
     pub(crate) check_invariants: bool,
     pub(crate) violation: Option<String>,
     pub(crate) faults: Vec<crate::scenario::Fault>,
+    /// The scenario the run started from and the commands applied since (for replays).
+    pub(crate) log: super::control::CommandLog,
 }
 
 /// Outputs kept until drained.
@@ -101,6 +103,7 @@ impl Engine {
             check_invariants: cfg!(debug_assertions),
             violation: None,
             faults: scenario.faults.iter().map(|f| f.fault.clone()).collect(),
+            log: super::control::CommandLog::new(&scenario),
             scenario,
         };
         for i in 0..n {
@@ -235,7 +238,7 @@ impl Engine {
         false
     }
 
-    fn advance_to(&mut self, t: SimTime) {
+    pub(crate) fn advance_to(&mut self, t: SimTime) {
         // Close every metric window that ended before `t`.
         let target = self.metrics.series.window_of(t);
         while self.metrics.series.current() < target {

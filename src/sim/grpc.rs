@@ -532,7 +532,7 @@ impl Engine {
         self.metrics.wait[node].leave(self.now, Some(wait));
         self.metrics.bump(node, |c| {
             c.delivered += 1;
-            c.work_ns += dur;
+            c.work_ns = c.work_ns.saturating_add(dur);
         });
         self.journeys
             .record(origin, self.now, Step::Delivered { at: to, attempt });

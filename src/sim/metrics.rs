@@ -211,6 +211,8 @@ pub struct WaitStats {
     pub last: SimTime,
     /// Arrivals into the waiting line.
     pub arrivals: u64,
+    /// Items that finished waiting after a wait longer than zero.
+    pub waited: u64,
 }
 
 impl WaitStats {
@@ -227,6 +229,7 @@ impl WaitStats {
         if let Some(w) = wait_ns {
             self.n += 1;
             self.sum_wait_ns += w as u128;
+            self.waited += u64::from(w > 0);
         }
     }
     fn advance(&mut self, now: SimTime) {

@@ -85,6 +85,8 @@ pub struct Report {
     pub seed: u64,
     /// Virtual time reached, in ms.
     pub virtual_ms: f64,
+    /// Virtual time reached, in exact nanoseconds (for `msgflow run --duration Nns`).
+    pub virtual_ns: u64,
     /// Events processed.
     pub events: u64,
     /// Hash of the event trace (hex).
@@ -124,6 +126,7 @@ impl Engine {
             scenario: self.scenario.name.clone(),
             seed: self.seed,
             virtual_ms: self.now.as_ms(),
+            virtual_ns: self.now.0,
             events: self.events,
             trace_hash: format!("{:016x}", self.trace_hash()),
             total: (&m.total).into(),

@@ -436,9 +436,13 @@ impl LinkRt {
             .jitter
             .as_ref()
             .map_or(0, |j| super::dist::sample(j, 1.0, &mut d.rng));
-        let travel = ms_to_ns(spec.latency_ms) + self.extra_ns + jitter;
+        // Saturating: a heavy-tailed jitter on a long link can exceed the end of time.
+        let travel = ms_to_ns(spec.latency_ms)
+            .saturating_add(self.extra_ns)
+            .saturating_add(jitter);
         if d.rng.chance(spec.loss) {
-            let at = now.after(((depart.since(now) + travel) as f64 * LOSS_POINT) as u64);
+            let at =
+                now.after((depart.since(now).saturating_add(travel) as f64 * LOSS_POINT) as u64);
             return (at, true);
         }
         // Order is kept per direction, as on one TCP connection.

@@ -2,11 +2,21 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod broker;
+mod decoder;
 mod determinism;
+mod editor;
+mod exported_run;
+mod gen;
 mod grpc;
 mod invariants;
+mod lessons;
 mod memory;
 mod payload;
+mod regressions;
+mod replay;
 mod scenario;
+mod share;
+mod stress;
 mod support;
 mod theory;
+mod validation;

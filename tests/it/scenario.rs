@@ -43,7 +43,7 @@ fn bad_input_names_the_field_and_the_accepted_range() {
         ({ let mut v = base(); v["nodes"][1]["role"]["broker"]["queues"][0]["colour"] = json!("red"); v },
             "nodes[1].role.broker.queues[0].colour: unknown field `colour`, expected one of `name`"),
         ({ let mut v = base(); v["nodes"][2]["role"]["consumer_group"]["prefetch"] = json!("ten"); v },
-            "nodes[2].role.consumer_group.prefetch: invalid type: string \"ten\""),
+            "nodes[2].role.consumer_group.prefetch: must be a whole number between 1 and 1000, got string \"ten\""),
         ({ let mut v = base(); v["nodes"][1]["id"] = json!("producer"); v }, "nodes[1].id: `producer` is used twice"),
     ];
     for (v, want) in cases {

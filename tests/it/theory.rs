@@ -239,3 +239,130 @@ fn manual_ack_redelivers_what_the_consumer_held_at_a_crash() {
     assert_eq!(b.redelivered, held, "every held message is delivered again");
     e.audit().unwrap();
 }
+
+// ----- the theory overlay (Engine::theory) ------------------------------------------------
+
+fn check_of<'a>(
+    checks: &'a [msgflow::sim::theory::TheoryCheck],
+    node: &str,
+    e: &msgflow::sim::Engine,
+) -> &'a msgflow::sim::theory::TheoryCheck {
+    let i = idx(e, node);
+    checks
+        .iter()
+        .find(|c| c.node == i)
+        .expect("a check per line")
+}
+
+/// Prediction and measurement agree at ρ = 0.8 (and Little's law holds on the run).
+fn overlay_agrees(e: &msgflow::sim::Engine, node: &str, c: u32) {
+    let checks = e.theory();
+    let ck = check_of(&checks, node, e);
+    assert!(
+        ck.reasons.is_empty(),
+        "unexpected reasons: {:?}",
+        ck.reasons
+    );
+    assert_eq!(ck.servers, c);
+    let p = ck.prediction.expect("theory applies");
+    let m = ck.measured;
+    eprintln!(
+        "overlay M/M/{c} at {node}: ρ {:.4}/{:.4} P(wait) {:.4}/{:.4} Wq {:.4}/{:.4} W {:.4}/{:.4} Lq {:.4}/{:.4} L {:.4}/{:.4} λW {:.4}",
+        m.utilisation, p.utilisation, m.p_wait, p.p_wait, m.wait_ms, p.wait_ms, m.sojourn_ms,
+        p.sojourn_ms, m.queue_len, p.queue_len, m.in_system, p.in_system, m.little_in_system
+    );
+    assert!((p.utilisation - 0.8).abs() < 1e-9);
+    assert!(rel(m.utilisation, p.utilisation) < 0.02, "ρ");
+    assert!(rel(m.p_wait, p.p_wait) < 0.03, "P(wait)");
+    assert!(rel(m.wait_ms, p.wait_ms) < 0.05, "Wq");
+    assert!(rel(m.sojourn_ms, p.sojourn_ms) < 0.03, "W");
+    assert!(rel(m.queue_len, p.queue_len) < 0.05, "Lq");
+    assert!(rel(m.in_system, p.in_system) < 0.03, "L");
+    // Little's law on the measured figures alone.
+    assert!(rel(m.in_system, m.little_in_system) < 0.01, "L = λW");
+    assert!(rel(m.queue_len, m.little_queue_len) < 0.01, "Lq = λWq");
+}
+
+#[test]
+fn overlay_matches_an_rpc_service_at_rho_point_eight() {
+    // One replica with two workers: M/M/2, λ = 1600/s, 1/μ = 1 ms.
+    let e = run(scenario(rpc(1600.0, 1, 2, 1.0)), 21, 600.0);
+    overlay_agrees(&e, "s", 2);
+}
+
+#[test]
+fn overlay_matches_a_broker_queue_at_rho_point_eight() {
+    // Three consumers, prefetch 1, zero-latency links: M/M/3, λ = 2400/s.
+    let e = run(scenario(work_queue(2400.0, 3, 1.0, "manual", 1)), 22, 600.0);
+    overlay_agrees(&e, "g", 3);
+}
+
+fn reasons_for(v: serde_json::Value, node: &str, secs: f64) -> Vec<String> {
+    let e = run(scenario(v), 5, secs);
+    let checks = e.theory();
+    let ck = check_of(&checks, node, &e);
+    assert!(ck.prediction.is_none(), "theory should not apply");
+    ck.reasons.clone()
+}
+
+fn has(reasons: &[String], needle: &str) {
+    assert!(
+        reasons.iter().any(|r| r.contains(needle)),
+        "no reason containing `{needle}` in {reasons:?}"
+    );
+}
+
+#[test]
+fn overlay_says_why_theory_does_not_apply() {
+    // Fixed-rate arrivals.
+    let mut v = rpc(100.0, 1, 2, 1.0);
+    v["nodes"][0]["role"]["client"]["workload"] =
+        serde_json::json!({ "fixed_rate": { "rate_per_s": 100 } });
+    let r = reasons_for(v, "s", 2.0);
+    assert_eq!(r, ["calls from c are fixed-rate (100/s), not Poisson"]);
+
+    // Log-normal service time.
+    let mut v = rpc(100.0, 1, 2, 1.0);
+    v["nodes"][1]["role"]["service"]["service_time"] =
+        serde_json::json!({ "log_normal": { "median_ms": 1, "sigma": 1 } });
+    assert_eq!(
+        reasons_for(v, "s", 2.0),
+        ["service time is log-normal, not exponential"]
+    );
+
+    // Overload: ρ = 1.3.
+    let r = reasons_for(work_queue(1300.0, 1, 1.0, "manual", 1), "g", 2.0);
+    assert_eq!(r.len(), 1, "{r:?}");
+    has(&r, "ρ = 1.30 ≥ 1");
+    has(&r, "grows without bound");
+
+    // A crash fault (active now) and a lossy link.
+    let mut v = rpc(100.0, 1, 2, 1.0);
+    v["faults"] = serde_json::json!([{ "at_ms": 1000, "fault": { "crash": { "node": "s", "instance": 0 } } }]);
+    v["links"][0]["loss"] = 0.1.into();
+    let r = reasons_for(v, "s", 2.0);
+    has(&r, "1 of 1 replicas are down (a crash fault is active)");
+    has(&r, "the c–s link loses 10% of messages");
+    has(&r, "the fault timeline has a crash at 1000 ms");
+
+    // Closed-loop callers and round-robin over replicas.
+    let mut v = rpc(100.0, 3, 2, 1.0);
+    v["nodes"][0]["role"]["client"]["workload"] =
+        serde_json::json!({ "closed_loop": { "concurrency": 4 } });
+    let r = reasons_for(v, "s", 2.0);
+    has(&r, "4 closed-loop callers");
+    has(&r, "round-robin over 3 replicas");
+
+    // The work-queue preset: prefetch 2 across three consumers and a 10 ms link.
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../../scenarios/work-queue.json")).unwrap();
+    let r = reasons_for(v, "workers", 5.0);
+    has(&r, "prefetch 2 lets a busy consumer hold messages");
+    has(&r, "the broker–workers link adds 10 ms");
+
+    // A partitioned log has no shared queue.
+    let v: serde_json::Value =
+        serde_json::from_str(include_str!("../../scenarios/partitioned-log.json")).unwrap();
+    let r = reasons_for(v, "group", 2.0);
+    has(&r, "partitioned log");
+}
