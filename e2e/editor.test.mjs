@@ -164,6 +164,8 @@ test("every export downloads and parses", async (t) => {
   }
   assert.equal(Number(rows[1].split(",")[0]), 250);
 
+  // Paused: the canvas holds still, and the file draws the same messages in flight as SVG.
+  const drawn = Number(await page.$eval("[data-testid=flight-canvas]", (c) => c.dataset.drawn));
   const svg = await exported(page, "export-svg");
   assert.equal(svg.name, "msgflow-work-queue-seed5-topology.svg");
   // Parsed in a blank page: the app's CSP (rightly) refuses the file's <style> element.
@@ -179,6 +181,7 @@ test("every export downloads and parses", async (t) => {
       labels: [...doc.querySelectorAll("text.node-label")].map((e) => e.textContent),
       style: doc.querySelector("style")?.textContent ?? "",
       width: root.getAttribute("width"),
+      flights: [...doc.querySelectorAll("g.flights > g.flight[data-kind][transform]")].length,
     };
   }, svg.text);
   assert.equal(parsed.error, false, "well-formed XML");
@@ -188,6 +191,8 @@ test("every export downloads and parses", async (t) => {
   assert.match(parsed.style, /--text:\s*(#|rgb)/, "colours resolved into the file");
   assert.match(parsed.style, /\.node-label/);
   assert.ok(Number(parsed.width) > 100);
+  assert.equal(parsed.flights, drawn, "the messages the canvas shows are in the file");
+  if (drawn > 0) assert.match(parsed.style, /\.flight \.shape/, "with their shapes' rules");
   const dir = await tempDir(t);
   const svgPath = join(dir, "topology.svg");
   await writeFile(svgPath, svg.text);

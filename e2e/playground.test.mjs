@@ -3,8 +3,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openApp } from "./harness.mjs";
+import { drawn, findDot, pixelHash } from "./canvas.mjs";
 
-const MODES = ["request-response", "work-queue", "pub-sub", "partitioned-log", "side-by-side", "hybrid", "rpc-chain"];
+const MODES = ["request-response", "work-queue", "pub-sub", "partitioned-log", "side-by-side", "hybrid", "rpc-chain", "at-scale"];
 
 async function open(t, query, opts = {}) {
   const app = await openApp(t, { path: `/?${query}`, ...opts });
@@ -54,19 +55,20 @@ test("playing moves messages and advances the clock; pausing freezes it", async 
   const { page } = app;
   await page.click("[data-testid=play]");
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) > 0);
-  // The same message (same data-flight) has a different transform in a later frame.
+  // Messages are drawn on the canvas, and what it shows changes from frame to frame.
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=flight-canvas]").dataset.drawn) > 0);
+  const first = await pixelHash(page);
   await page.waitForFunction(
-    () => {
-      const now = new Map(
-        [...document.querySelectorAll("[data-flight]")].map((e) => [e.dataset.flight, e.getAttribute("transform")]),
-      );
-      const prev = globalThis.__prevFlights;
-      globalThis.__prevFlights = now;
-      if (!prev) return false;
-      for (const [id, tr] of now) if (prev.has(id) && prev.get(id) !== tr) return true;
-      return false;
+    async (first) => {
+      const c = document.querySelector("[data-testid=flight-canvas]");
+      const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let h = 2166136261;
+      for (let i = 0; i < data.length; i += 4) {
+        h = Math.imul(h ^ data[i] ^ (data[i + 1] << 8) ^ (data[i + 2] << 16) ^ (data[i + 3] << 24), 16777619);
+      }
+      return h >>> 0 !== first;
     },
-    null,
+    first,
     { polling: "raf", timeout: 15000 },
   );
   const before = await clockNs(page);
@@ -76,8 +78,10 @@ test("playing moves messages and advances the clock; pausing freezes it", async 
   await page.click("[data-testid=play]");
   assert.equal(await playing(page), false);
   const paused = await clockNs(page);
+  const still = await pixelHash(page);
   await frames(page, 10);
   assert.equal(await clockNs(page), paused, "the clock is frozen while paused");
+  assert.equal(await pixelHash(page), still, "the picture is frozen while paused");
 
   // Step processes exactly one event: the clock never goes back.
   await page.click("[data-testid=step]");
@@ -173,7 +177,9 @@ test("cutting a link draws it dashed and loses messages", async (t) => {
   app.assertNoErrors();
 });
 
-test("more than 300 messages in flight are drawn as counted bundles", async (t) => {
+test("more than 300 messages in flight are each drawn, not bundled", async (t) => {
+  // Up to 300 the SVG drew dots and bundled the rest per link; the canvas draws every
+  // message up to 4,000 (see "more than 4,000" in canvas.test.mjs).
   const app = await open(t, "mode=work-queue&seed=12&speed=1");
   const { page } = app;
   const latency = page.locator('input[data-path="links[0].latency_ms"]');
@@ -183,9 +189,10 @@ test("more than 300 messages in flight are drawn as counted bundles", async (t) 
   await rate.fill("3000");
   await rate.press("Tab");
   await page.click("[data-testid=play]");
-  await page.waitForSelector("[data-testid=aggregate-note]");
-  assert.ok((await page.locator("[data-bundle]").count()) > 0, "bundle badges");
-  assert.equal(await page.locator("[data-flight]").count(), 0, "no single dots");
+  await page.waitForFunction(() => Number(document.querySelector("[data-testid=flight-canvas]").dataset.drawn) > 300);
+  assert.ok((await drawn(page)) > 300);
+  assert.equal(await page.locator("[data-bundle]").count(), 0, "no bundle badges");
+  assert.equal(await page.locator("[data-testid=aggregate-note]").count(), 0, "no note");
   app.assertNoErrors();
 });
 
@@ -211,9 +218,22 @@ test("the inspector shows the bytes of a selected message", async (t) => {
   const app = await open(t, "mode=request-response&seed=6&speed=0.1");
   const { page } = app;
   await page.click("[data-testid=play]");
-  await page.waitForSelector('[data-flight][data-kind="request"]');
-  await page.locator('[data-flight][data-kind="request"]').first().dispatchEvent("click");
+  // Pause with a request drawn, then click it where the canvas shows it.
+  let dot = null;
+  for (let i = 0; i < 50 && !dot; i++) {
+    await page.waitForFunction(() => Number(document.querySelector("[data-testid=flight-canvas]").dataset.drawn) > 0);
+    await page.click("[data-testid=play]");
+    dot = await findDot(page, "request");
+    if (!dot) {
+      await page.click("[data-testid=play]");
+      await frames(page, 3);
+    }
+  }
+  assert.ok(dot, "a request was drawn on the canvas");
+  await page.mouse.click(dot.x, dot.y);
   await page.waitForSelector("[data-testid=hex] .byte");
+  assert.equal(await page.locator("[data-link][data-cut=true]").count(), 0, "the click did not reach the link below");
+  await page.click("[data-testid=play]");
   assert.equal(await page.locator("[data-testid=hex] .byte.frame-hdr").count(), 5, "5-byte gRPC frame header");
   const hex = await page.locator("[data-testid=hex] .byte").allTextContents();
   assert.ok(hex.every((b) => /^[0-9a-f]{2}$/.test(b)));
@@ -289,8 +309,13 @@ for (const [device, viewport] of [
       await page.waitForFunction(() => Number(document.querySelector("[data-testid=clock]").dataset.ns) > 1.2e9);
       await page.click("[data-testid=play]");
       // Open a message in the inspector so the screenshot shows it.
-      const dot = page.locator("[data-flight]").first();
-      if ((await dot.count()) > 0) await dot.dispatchEvent("click");
+      for (const kind of ["request", "event", "response", "ack"]) {
+        const dot = await findDot(page, kind);
+        if (dot) {
+          await page.mouse.click(dot.x, dot.y);
+          break;
+        }
+      }
       await app.screenshot(`${mode}-${device}`);
       const width = await page.evaluate(() => document.scrollingElement.scrollWidth);
       assert.ok(width <= viewport.width, `${mode}: scrollWidth ${width}`);

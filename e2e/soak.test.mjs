@@ -40,7 +40,7 @@ test(`soak: side by side at 100× and 100,000 msg/s for ${SECONDS} s keeps memor
       now: performance.now(),
       wasm: globalThis.__msgflowWasmMemory.buffer.byteLength,
       clock: Number(document.querySelector("[data-testid=clock]").dataset.ns),
-      inFlight: document.querySelectorAll("[data-flight]").length,
+      inFlight: Number(document.querySelector("[data-testid=flight-canvas]").dataset.drawn),
       effective: document.querySelector("[data-testid=effective]")?.textContent ?? null,
       live: ["in_flight", "queued"].reduce((n, c) => n + Number(document.querySelector(`[data-counter=${c}]`).textContent), 0),
     }));

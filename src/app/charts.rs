@@ -72,29 +72,42 @@ pub fn LineChart(
             }
         })
     });
-    let paths = move || {
+    // The lines' names and classes change only with the scenario: the keys and polylines
+    // stay in the document and only their `points` change at each refresh.
+    let keys = Memo::new(move |_| {
+        lines.with(|ls| ls.iter().map(|l| (l.name, l.class)).collect::<Vec<_>>())
+    });
+    let points = move |i: usize| {
         let (x0, x1, ymax) = geometry.get();
         lines.with(|ls| {
-            ls.iter()
-                .map(|l| {
-                    let pts: Vec<String> = l
-                        .points
-                        .iter()
-                        .map(|&(x, y)| {
-                            let px = L + (x - x0) / (x1 - x0) * (W - L - R);
-                            let py = H - B - (y / ymax).min(1.0) * (H - B - T);
-                            format!("{px:.1},{py:.1}")
-                        })
-                        .collect();
-                    view! { <polyline class=format!("series {}", l.class) points=pts.join(" ")></polyline> }
+            ls.get(i).map_or(String::new(), |l| {
+                let mut out = String::with_capacity(l.points.len() * 12);
+                for (k, &(x, y)) in l.points.iter().enumerate() {
+                    let px = L + (x - x0) / (x1 - x0) * (W - L - R);
+                    let py = H - B - (y / ymax).min(1.0) * (H - B - T);
+                    if k > 0 {
+                        out.push(' ');
+                    }
+                    out.push_str(&format!("{px:.1},{py:.1}"));
+                }
+                out
+            })
+        })
+    };
+    let paths = move || {
+        keys.with(|ks| {
+            ks.iter()
+                .enumerate()
+                .map(|(i, (_, class))| {
+                    view! { <polyline class=format!("series {class}") points=move || points(i)></polyline> }
                 })
                 .collect_view()
         })
     };
     let names = move || {
-        lines.with(|ls| {
-            ls.iter()
-                .map(|l| view! { <span class=format!("key {}", l.class)>{l.name}</span> })
+        keys.with(|ks| {
+            ks.iter()
+                .map(|(name, class)| view! { <span class=format!("key {class}")>{*name}</span> })
                 .collect_view()
         })
     };

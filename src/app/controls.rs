@@ -15,6 +15,7 @@ pub fn mode_title(name: &str) -> &'static str {
         "side-by-side" => "Side by side",
         "hybrid" => "Hybrid",
         "rpc-chain" => "Call chain",
+        "at-scale" => "At scale",
         "custom" => "Custom scenario",
         _ => "Scenario",
     }

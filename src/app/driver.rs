@@ -19,8 +19,9 @@ use std::sync::Arc;
 /// The mode name of a scenario loaded from the editor or a file.
 pub const CUSTOM: &str = "custom";
 
-/// Messages drawn one by one; beyond this they are bundled per link.
-pub const DRAW_CAP: usize = 300;
+/// Messages drawn one by one (on the canvas, see `dots.rs`); beyond this one in k is drawn
+/// (k a power of two) and each link shows its count.
+pub const DOT_CAP: usize = 4_000;
 /// Rows kept in the event log.
 pub const LOG_CAP: usize = 200;
 /// Wall-clock milliseconds the engine may use per frame.
@@ -29,6 +30,14 @@ const FRAME_BUDGET_MS: f64 = 4.0;
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
 const SLOW_UPDATE_MS: f64 = 250.0;
+/// Wall-clock milliseconds between two refreshes of the node cards while playing with more
+/// than [`NODES_EVERY_FRAME_MAX`] messages in flight (their numbers change every frame under
+/// load, and each change costs layout and paint; ten a second reads the same). Commands,
+/// steps and pausing refresh them at once.
+const NODES_UPDATE_MS: f64 = 100.0;
+/// Up to this many messages in flight the node cards show the engine's state of every frame,
+/// so what a card shows when the run is paused is what the engine holds.
+const NODES_EVERY_FRAME_MAX: usize = 500;
 /// Longest frame gap counted (a background tab must not jump ahead).
 const MAX_FRAME_MS: f64 = 100.0;
 /// How long a lost message's burst stays, in wall milliseconds.
@@ -114,10 +123,13 @@ pub struct Notices {
 struct LoopState {
     last_ts: Option<f64>,
     last_slow: f64,
+    last_log: f64,
+    last_nodes: f64,
     seq: u64,
     log: VecDeque<LogRow>,
     lost: Vec<Flight>,
     drawn_sig: u64,
+    stride: usize,
     wall_acc: f64,
     virt_acc: f64,
     dirty: bool,
@@ -146,8 +158,12 @@ pub struct Driver {
     pub effective: RwSignal<Option<f64>>,
     /// Virtual clock.
     pub now: RwSignal<SimTime>,
-    /// Messages drawn one by one.
-    pub flights: RwSignal<Vec<Flight>>,
+    /// Messages the canvas draws now (all in flight, or one in `dot_stride`).
+    pub dots: StoredValue<Vec<Flight>, LocalStorage>,
+    /// Bumped whenever `dots` changes.
+    pub dots_tick: RwSignal<u64>,
+    /// 1 when every message in flight is drawn; k when one in k is.
+    pub dot_stride: RwSignal<usize>,
     /// Per-link counts when too many messages are in flight.
     pub bundles: RwSignal<Vec<Bundle>>,
     /// Messages in flight right now.
@@ -178,6 +194,26 @@ pub struct Driver {
     pub lesson: RwSignal<Option<String>>,
     /// The step of that lesson.
     pub lesson_step: RwSignal<u32>,
+}
+
+/// The level of detail for `total` messages in flight: 1 (draw all) up to [`DOT_CAP`],
+/// else the power of two k that keeps about `total / k <= DOT_CAP`. It steps down only when
+/// `total` falls well below the current level, so it does not flicker around a boundary.
+pub fn lod_stride(current: usize, total: usize) -> usize {
+    let mut k = current.max(1);
+    while total > DOT_CAP.saturating_mul(k) {
+        k *= 2;
+    }
+    while k > 1 && total * 10 < DOT_CAP * (k / 2) * 9 {
+        k /= 2;
+    }
+    k
+}
+
+/// Whether message `id` is among the one in `stride` drawn (spread by a hash, so kinds and
+/// links are sampled alike; the same message stays drawn while the stride holds).
+pub fn sampled(id: u64, stride: usize) -> bool {
+    stride <= 1 || (id.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 40).is_multiple_of(stride as u64)
 }
 
 /// Milliseconds since page load.
@@ -220,7 +256,9 @@ impl Driver {
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
             now: RwSignal::new(SimTime::ZERO),
-            flights: RwSignal::new(Vec::new()),
+            dots: StoredValue::new_local(Vec::new()),
+            dots_tick: RwSignal::new(0),
+            dot_stride: RwSignal::new(1),
             bundles: RwSignal::new(Vec::new()),
             in_flight: RwSignal::new(0),
             bursts: RwSignal::new(Vec::new()),
@@ -326,9 +364,17 @@ impl Driver {
             self.now.set(now);
         }
         self.publish_flights(ts);
-        let nodes = self.engine.with_value(Engine::nodes_view);
-        if self.nodes.with_untracked(|old| *old != nodes) {
-            self.nodes.set(nodes);
+        let nodes_due = force
+            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
+            || self
+                .state
+                .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS);
+        if nodes_due {
+            self.state.update_value(|s| s.last_nodes = ts);
+            let nodes = self.engine.with_value(Engine::nodes_view);
+            if self.nodes.with_untracked(|old| *old != nodes) {
+                self.nodes.set(nodes);
+            }
         }
         if let Some(s) = self.engine.with_value(|e| {
             let s = e.scenario();
@@ -350,7 +396,10 @@ impl Driver {
         if !outputs.is_empty() {
             self.note_outputs(&outputs);
             self.state.update_value(|st| {
-                for out in outputs {
+                // Only the newest LOG_CAP can stay; the others are counted and skipped.
+                let skip = outputs.len().saturating_sub(LOG_CAP);
+                st.seq += skip as u64;
+                for out in outputs.into_iter().skip(skip) {
                     st.seq += 1;
                     st.log.push_front(LogRow { seq: st.seq, out });
                 }
@@ -381,7 +430,14 @@ impl Driver {
             if self.stats.with_untracked(|old| *old != stats) {
                 self.stats.set(stats);
             }
+        }
+        // The log refreshes as often, but never in the same frame as the metrics: each of
+        // them alone fits in a frame.
+        let log_due =
+            force || (!slow && self.state.with_value(|s| ts - s.last_log >= SLOW_UPDATE_MS));
+        if log_due {
             if let Some(Some(rows)) = self.state.try_update_value(|s| {
+                s.last_log = ts;
                 std::mem::take(&mut s.dirty).then(|| s.log.iter().copied().collect::<Vec<_>>())
             }) {
                 self.log.set(rows);
@@ -421,19 +477,16 @@ impl Driver {
                 }
             });
         }
-        if total <= DRAW_CAP {
-            let sig = flights.iter().fold(total as u64, |h, f| {
-                (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
-            });
-            let changed = self
-                .state
-                .try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
-            if changed == Some(true) {
-                self.flights.set(flights);
-            }
-            if self.bundles.with_untracked(|b| !b.is_empty()) {
-                self.bundles.set(Vec::new());
-            }
+        let stride = self.state.try_update_value(|s| {
+            s.stride = lod_stride(s.stride, total);
+            s.stride
+        });
+        let stride = stride.unwrap_or(1);
+        if self.dot_stride.get_untracked() != stride {
+            self.dot_stride.set(stride);
+        }
+        let drawn: Vec<Flight> = if stride == 1 {
+            flights
         } else {
             let mut bundles: Vec<Bundle> = Vec::new();
             for f in &flights {
@@ -447,36 +500,53 @@ impl Driver {
             if self.bundles.with_untracked(|old| *old != bundles) {
                 self.bundles.set(bundles);
             }
-            if self.flights.with_untracked(|f| !f.is_empty()) {
-                self.state.update_value(|s| s.drawn_sig = 0);
-                self.flights.set(Vec::new());
-            }
+            flights
+                .into_iter()
+                .filter(|f| sampled(f.id, stride))
+                .collect()
+        };
+        if stride == 1 && self.bundles.with_untracked(|b| !b.is_empty()) {
+            self.bundles.set(Vec::new());
+        }
+        let sig = drawn.iter().fold(drawn.len() as u64, |h, f| {
+            (h ^ f.id ^ (f.arrive.0 << 1) ^ u64::from(f.lost)).wrapping_mul(0x100_0000_01b3)
+        });
+        let changed = self
+            .state
+            .try_update_value(|s| std::mem::replace(&mut s.drawn_sig, sig) != sig);
+        if changed == Some(true) {
+            self.dots.set_value(drawn);
+            self.dots_tick.update(|t| *t = t.wrapping_add(1));
         }
     }
 
     fn note_outputs(self, outputs: &[Output]) {
-        let names: Vec<String> = self.scenario.with_untracked(|s| {
-            s.nodes
-                .iter()
-                .map(|n| {
+        // Thousands of outputs a frame at high speed: names only for the rare ones that
+        // need them.
+        let name = |node: u16| {
+            self.scenario.with_untracked(|s| {
+                s.nodes.get(node as usize).map_or(String::new(), |n| {
                     if n.label.is_empty() {
                         n.id.clone()
                     } else {
                         n.label.clone()
                     }
                 })
-                .collect()
-        });
+            })
+        };
         self.notices.update_value(|n| {
             for o in outputs {
-                let node = names.get(o.at.node as usize).cloned().unwrap_or_default();
                 match o.kind {
-                    OutputKind::Crashed => n
-                        .lines
-                        .push(format!("{node} instance {} crashed", o.at.inst + 1)),
-                    OutputKind::Restarted => n
-                        .lines
-                        .push(format!("{node} instance {} restarted", o.at.inst + 1)),
+                    OutputKind::Crashed => n.lines.push(format!(
+                        "{} instance {} crashed",
+                        name(o.at.node),
+                        o.at.inst + 1
+                    )),
+                    OutputKind::Restarted => n.lines.push(format!(
+                        "{} instance {} restarted",
+                        name(o.at.node),
+                        o.at.inst + 1
+                    )),
                     OutputKind::LinkCut => n.lines.push("a link was cut".into()),
                     OutputKind::LinkHealed => n.lines.push("a link was healed".into()),
                     OutputKind::DeadLettered => n.dead += 1,
@@ -570,7 +640,9 @@ impl Driver {
         self.mode.set(name);
         self.seed.set(seed);
         self.scenario.set(s);
-        self.flights.set(Vec::new());
+        self.dots.set_value(Vec::new());
+        self.dots_tick.update(|t| *t = t.wrapping_add(1));
+        self.dot_stride.set(1);
         self.bundles.set(Vec::new());
         self.bursts.set(Vec::new());
         self.log.set(Vec::new());
@@ -606,6 +678,11 @@ impl Driver {
         }
         self.playing.update(|p| *p = !*p);
         self.effective.set(None);
+        if !self.playing.get_untracked() {
+            // Paused: the metrics and the log show this moment now, not at their next
+            // refresh (up to 250 ms later), and then hold still.
+            self.publish(perf_now(), true);
+        }
     }
 
     /// Pauses and processes exactly one event.

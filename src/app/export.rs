@@ -2,6 +2,7 @@
 //! the topology as a standalone SVG and the scenario (JSON). Files are made in the page and
 //! saved through a Blob, an object URL and `<a download>`, which the strict CSP allows.
 
+use super::dots::DotHits;
 use super::driver::Driver;
 use crate::sim::{Engine, SeriesPoint};
 use leptos::prelude::*;
@@ -55,7 +56,9 @@ pub fn series_csv(points: impl Iterator<Item = SeriesPoint>) -> String {
 
 /// The live topology as a standalone SVG document: the drawing plus a `<style>` with the
 /// page's rules that apply to it, its colours resolved, so it renders outside the page.
-pub fn topology_svg() -> Result<String, JsValue> {
+/// The messages in flight (painted on a canvas over the SVG) are added as SVG shapes, as
+/// `hits` holds them from the last frame.
+pub fn topology_svg(hits: Option<DotHits>) -> Result<String, JsValue> {
     let doc = document();
     let svg = doc
         .query_selector("svg[data-testid=topology]")?
@@ -64,6 +67,12 @@ pub fn topology_svg() -> Result<String, JsValue> {
     copy.set_attribute("xmlns", SVG_NS)?;
     // The page sizes the picture with an inline max-width; the file has its own size.
     copy.remove_attribute("style")?;
+    copy.class_list().remove_1("over-dot")?;
+    if let Some(hits) = hits {
+        let bursts = copy.query_selector("g.bursts")?;
+        let flights = flights_group(&doc, hits)?;
+        copy.insert_before(&flights, bursts.as_deref())?;
+    }
     if let Some(vb) = svg.get_attribute("viewBox") {
         let v: Vec<&str> = vb.split_whitespace().collect();
         if let [_, _, w, h] = v[..] {
@@ -94,8 +103,12 @@ pub fn topology_svg() -> Result<String, JsValue> {
             if sel.contains(':') {
                 continue; // :hover, :focus-visible, :root … are not part of the picture.
             }
-            let used = svg.matches(&sel).unwrap_or(false)
-                || svg.query_selector(&sel).ok().flatten().is_some();
+            // The page's SVG for rules that depend on where it sits, the copy for the
+            // messages that only it has.
+            let used = [&svg, &copy].iter().any(|el| {
+                el.matches(&sel).unwrap_or(false)
+                    || el.query_selector(&sel).ok().flatten().is_some()
+            });
             if used {
                 css.push_str(&rule.css_text());
                 css.push('\n');
@@ -132,6 +145,30 @@ pub fn topology_svg() -> Result<String, JsValue> {
     ))
 }
 
+/// The messages of the last painted frame as SVG, each a copy of its kind's legend shape
+/// (`g.flight.k-…`, the markup the SVG topology used for them) at its position.
+fn flights_group(doc: &web_sys::Document, hits: DotHits) -> Result<web_sys::Element, JsValue> {
+    let g = doc.create_element_ns(Some(SVG_NS), "g")?;
+    g.set_attribute("class", "flights")?;
+    hits.with_drawn(|pos, flights| {
+        for (&(x, y), f) in pos.iter().zip(flights) {
+            let kind = f.kind.as_str();
+            let Some(icon) = doc.query_selector(&format!(".legend g.flight.k-{kind}"))? else {
+                continue;
+            };
+            let dot: web_sys::Element = icon.clone_node_with_deep(true)?.unchecked_into();
+            if f.redelivered {
+                dot.class_list().add_1("redelivered")?;
+            }
+            dot.set_attribute("data-kind", kind)?;
+            dot.set_attribute("transform", &format!("translate({x:.1} {y:.1})"))?;
+            g.append_child(&dot)?;
+        }
+        Ok::<(), JsValue>(())
+    })?;
+    Ok(g)
+}
+
 /// The command that reproduces the report with the headless runner.
 fn replay_command(file: &str, seed: u64, e: &Engine) -> String {
     format!(
@@ -145,6 +182,7 @@ fn replay_command(file: &str, seed: u64, e: &Engine) -> String {
 #[component]
 pub fn Export() -> impl IntoView {
     let d = expect_context::<Driver>();
+    let hits = use_context::<DotHits>();
     let status = RwSignal::new(None::<(bool, String)>);
     let base = move || {
         format!(
@@ -206,7 +244,7 @@ pub fn Export() -> impl IntoView {
         save(
             name.clone(),
             "image/svg+xml",
-            topology_svg(),
+            topology_svg(hits),
             format!("Saved {name}."),
         );
     };

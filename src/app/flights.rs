@@ -1,7 +1,8 @@
-//! Messages on the canvas: dots moving along links at the current virtual time, bursts
-//! where lost messages vanish, and counted bundles when too many are in flight.
+//! How messages look: the shape of each kind (the legend; `dots.rs` paints the same shapes
+//! on the canvas), where a message is along its link at a virtual time, bursts where lost
+//! messages vanish, and counted bundles when too many are in flight.
 
-use super::driver::{Bundle, Burst, Driver};
+use super::driver::{Bundle, Burst};
 use super::layout::Layout;
 use crate::sim::{Flight, MsgKind, LOSS_POINT};
 use leptos::prelude::*;
@@ -43,7 +44,7 @@ pub fn kind_label(kind: MsgKind) -> &'static str {
 }
 
 /// Fraction of the way a message has travelled at `now` (reduced motion: 0 or the end).
-fn progress(f: &Flight, now: u64, reduced: bool) -> f64 {
+pub(super) fn progress(f: &Flight, now: u64, reduced: bool) -> f64 {
     let span = f.arrive.0.saturating_sub(f.sent.0).max(1) as f64;
     let t = (now.saturating_sub(f.sent.0) as f64 / span).clamp(0.0, 1.0);
     let t = if reduced {
@@ -59,38 +60,6 @@ fn progress(f: &Flight, now: u64, reduced: bool) -> f64 {
         t * LOSS_POINT
     } else {
         t
-    }
-}
-
-/// One message in flight; click to inspect it.
-#[component]
-pub fn Dot(
-    /// The message.
-    flight: Flight,
-) -> impl IntoView {
-    let d = expect_context::<Driver>();
-    let layout = expect_context::<Memo<Layout>>();
-    let kind = flight.kind.as_str();
-    let transform = move || {
-        let now = d.now.get().0;
-        let p = progress(&flight, now, d.reduced_motion.get());
-        let (x, y) = layout.with(|l| l.along(flight.from, flight.to, p));
-        format!("translate({x:.1} {y:.1})")
-    };
-    view! {
-        <g
-            class=format!("flight k-{kind}")
-            class:redelivered=flight.redelivered
-            class:lost=flight.lost
-            data-flight=flight.id
-            data-origin=flight.origin
-            data-kind=kind
-            transform=transform
-            on:click=move |_| d.select(flight.origin, flight.kind, flight.id)
-        >
-            <circle class="hit" r="10"></circle>
-            {shape(flight.kind)}
-        </g>
     }
 }
 

@@ -49,7 +49,9 @@ pub fn EventLog() -> impl IntoView {
         d.epoch.track();
         node.set(String::new());
     });
-    let rows = move || {
+    // Index of the first row in the document.
+    let first = RwSignal::new(0usize);
+    let rows = Memo::new(move |_| {
         let (nf, kf) = (node.get(), kind.get());
         let n: Option<u16> = nf.parse().ok();
         d.log.with(|l| {
@@ -61,7 +63,7 @@ pub fn EventLog() -> impl IntoView {
                 .copied()
                 .collect::<Vec<_>>()
         })
-    };
+    });
     view! {
         <h2>"Event log"</h2>
         <div class="log-filters">
@@ -92,47 +94,103 @@ pub fn EventLog() -> impl IntoView {
             </label>
             <span class="dim">{format!("newest first, last {LOG_CAP}")}</span>
         </div>
-        <ol class="log" data-testid="log" aria-label="Events, newest first">
-            <For each=rows key=|r| r.seq children=move |r| view! { <Row row=r/> }/>
+        // Only the rows in view (and a few more) are in the document, as slots whose text
+        // changes when the log refreshes: a busy run replaces all 200 rows 4 times a second,
+        // and rebuilding or retexting them all costs more than a frame.
+        <ol
+            class="log"
+            data-testid="log"
+            aria-label="Events, newest first"
+            on:scroll=move |ev| {
+                let top = event_target::<web_sys::Element>(&ev).scroll_top().max(0);
+                let f = (f64::from(top) / ROW_PX) as usize;
+                if first.get_untracked() != f {
+                    first.set(f);
+                }
+            }
+        >
+            // Spacers stand in for the rows above and below, so the list scrolls as if all
+            // of them were there.
+            <li class="log-spacer" aria-hidden="true" style:height=move || format!("{}px", first.get() as f64 * ROW_PX)></li>
+            <For
+                each=move || 0..WINDOW.min(rows.with(Vec::len).saturating_sub(first.get()))
+                key=|i| *i
+                children=move |i| view! { <Row rows=rows first=first i=i/> }
+            />
+            <li
+                class="log-spacer"
+                aria-hidden="true"
+                style:height=move || {
+                    let below = rows.with(Vec::len).saturating_sub(first.get() + WINDOW);
+                    format!("{}px", below as f64 * ROW_PX)
+                }
+            ></li>
         </ol>
     }
 }
 
-/// One event.
+/// Height of a row in CSS pixels (`.log > li` in style.css).
+const ROW_PX: f64 = 20.0;
+/// Rows in the document: the 340-pixel list shows 17.
+const WINDOW: usize = 24;
+
+/// The event in slot `i` of the rows in the document (row `first + i` of the shown rows).
 #[component]
 fn Row(
-    /// The event.
-    row: LogRow,
+    /// The shown rows.
+    rows: Memo<Vec<LogRow>>,
+    /// Index of the first row in the document.
+    first: RwSignal<usize>,
+    /// Slot.
+    i: usize,
 ) -> impl IntoView {
     let d = expect_context::<Driver>();
-    let o = row.out;
-    let place = d.scenario.with_untracked(|s| endpoint_name(s, o.at));
-    let text = format!(
-        "{:>10.3} ms  {}  {}",
-        o.t.as_ms(),
-        o.kind.as_str().replace('_', " "),
-        place
-    );
-    let msg = (o.origin != 0).then(|| format!("#{}", o.origin));
-    let class = if bad(o.kind) {
-        "log-row bad"
-    } else {
-        "log-row"
-    };
-    let inner = view! {
-        <span class="t">{format!("{:.3} ms", o.t.as_ms())}</span>
-        <span class="k">{o.kind.as_str().replace('_', " ")}</span>
-        <span class="w">{place}</span>
-        <span class="m">{msg}</span>
-    };
-    if o.origin != 0 {
-        view! {
-            <li data-kind=o.kind.as_str()>
-                <button class=class aria-label=text on:click=move |_| d.select(o.origin, o.msg, o.id)>{inner}</button>
-            </li>
+    let row = Memo::new(move |_| rows.with(|r| r.get(first.get() + i).copied()));
+    let position = move || first.get() + i + 1;
+    let size = move || rows.with(Vec::len);
+    let out = move || row.get().map(|r| r.out);
+    let kind = move || out().map_or("", |o| o.kind.as_str());
+    let kind_text = move || out().map(|o| o.kind.as_str().replace('_', " "));
+    let time = move || out().map(|o| format!("{:.3} ms", o.t.as_ms()));
+    let place = move || out().map(|o| d.scenario.with_untracked(|s| endpoint_name(s, o.at)));
+    let msg = move || out().and_then(|o| (o.origin != 0).then(|| format!("#{}", o.origin)));
+    let class = move || {
+        if out().is_some_and(|o| bad(o.kind)) {
+            "log-row bad"
+        } else {
+            "log-row"
         }
-        .into_any()
-    } else {
-        view! { <li data-kind=o.kind.as_str()><div class=class>{inner}</div></li> }.into_any()
+    };
+    let inner = move || {
+        view! {
+            <span class="t">{time}</span>
+            <span class="k">{kind_text}</span>
+            <span class="w">{place}</span>
+            <span class="m">{msg}</span>
+        }
+    };
+    let has_message = Memo::new(move |_| out().is_some_and(|o| o.origin != 0));
+    view! {
+        <li data-kind=kind aria-posinset=position aria-setsize=size>
+            {move || {
+                if has_message.get() {
+                    view! {
+                        <button
+                            class=class
+                            on:click=move |_| {
+                                if let Some(o) = row.get_untracked().map(|r| r.out) {
+                                    d.select(o.origin, o.msg, o.id);
+                                }
+                            }
+                        >
+                            {inner()}
+                        </button>
+                    }
+                    .into_any()
+                } else {
+                    view! { <div class=class>{inner()}</div> }.into_any()
+                }
+            }}
+        </li>
     }
 }

@@ -1,7 +1,8 @@
 //! The Leptos playground: a thin picture of the engine.
 //!
 //! - [`driver`]: owns the engine, runs the animation loop, publishes signals.
-//! - [`topology`] (+ [`layout`], [`flights`]): the animated SVG picture; click to inject faults.
+//! - [`topology`] (+ [`layout`], [`flights`], [`dots`]): the SVG picture with messages on a
+//!   canvas over it; click to inject faults or inspect a message.
 //! - [`controls`], [`params`]: time controls, failures and live parameters.
 //! - [`metrics`] (+ [`charts`]), [`inspector`], [`log`]: what happened.
 //! - [`a11y`], [`panic`]: keyboard shortcuts, announcements, the fatal-error box.
@@ -13,6 +14,7 @@
 mod a11y;
 mod charts;
 mod controls;
+mod dots;
 mod driver;
 mod editor;
 pub mod embed;
@@ -29,7 +31,8 @@ mod share;
 mod theory;
 mod topology;
 
-pub use driver::Driver;
+pub use dots::{fit, hit};
+pub use driver::{lod_stride, sampled, Driver, DOT_CAP};
 pub use layout::Layout;
 
 use leptos::either::Either;
@@ -82,6 +85,8 @@ pub fn App() -> impl IntoView {
         d.speed.set(s);
     }
     provide_context(d);
+    // The messages last painted on the canvas: the topology paints them, the export reads them.
+    provide_context(dots::DotHits::new());
     d.start();
     share::begin(d, start);
     a11y::install_shortcuts(d);

@@ -1,12 +1,17 @@
 //! The animated SVG topology: node cards with their instances and broker boxes, links,
 //! and messages as dots moving along them at the current virtual time.
 
-use super::driver::{Driver, DRAW_CAP};
-use super::flights::{kind_label, shape, BundleBadge, BurstMark, Dot};
+use super::dots::{DotCanvas, DotHits};
+use super::driver::{Driver, DOT_CAP};
+use super::flights::{kind_label, shape, BundleBadge, BurstMark};
 use super::layout::{instance_count, Layout, LinkGeom, Rect, LOG_HEAD_H, NODE_W};
 use crate::scenario::{Fault, LinkState, Role};
 use crate::sim::{BoxView, InstanceView, MsgKind};
 use leptos::prelude::*;
+
+/// `performance.mark` set when the topology is first in the document (read by
+/// `scripts/bench` with `performance.getEntriesByName`).
+pub const TOPOLOGY_MARK: &str = "msgflow:topology-rendered";
 
 /// Width below which the flow is drawn top to bottom.
 const NARROW_PX: f64 = 640.0;
@@ -50,6 +55,12 @@ pub fn Topology() -> impl IntoView {
     on_cleanup(move || resize.remove());
     let layout = Memo::new(move |_| d.scenario.with(|s| Layout::of(s, narrow.get())));
     provide_context(layout);
+    // Effects run once the view is mounted: the nodes are in the document by then.
+    Effect::new(move |_| {
+        if let Some(p) = window().performance() {
+            let _ = p.mark(TOPOLOGY_MARK);
+        }
+    });
     let node_keys = move || {
         d.scenario.with(|s| {
             let epoch = d.epoch.get();
@@ -66,15 +77,46 @@ pub fn Topology() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     };
+    // The app provides one (the export draws what it holds); the embed does not.
+    let hits = use_context::<DotHits>().unwrap_or_else(|| {
+        let h = DotHits::new();
+        provide_context(h);
+        h
+    });
+    let svg = NodeRef::<leptos::svg::Svg>::new();
+    let over_dot = RwSignal::new(false);
+    let dot_at = move |ev: &leptos::ev::MouseEvent| {
+        let el = svg.get_untracked()?;
+        layout.with_untracked(|l| hits.under(ev, &el, l))
+    };
     view! {
         <div class="canvas-wrap">
+            <div
+                class="stage"
+                style:max-width=move || layout.with(|l| format!("{:.0}px", l.width * 1.25))
+            >
             <svg
+                node_ref=svg
                 class="topology"
+                class:over-dot=move || over_dot.get()
                 data-testid="topology"
                 viewBox=move || layout.with(|l| format!("0 0 {:.0} {:.0}", l.width, l.height))
-                style:max-width=move || layout.with(|l| format!("{:.0}px", l.width * 1.25))
                 role="group"
                 aria-label="Topology: nodes, links and messages in flight"
+                on:click:capture=move |ev| {
+                    // A message drawn over a node or link takes the click.
+                    if let Some(f) = dot_at(&ev) {
+                        ev.stop_propagation();
+                        ev.prevent_default();
+                        d.select(f.origin, f.kind, f.id);
+                    }
+                }
+                on:pointermove=move |ev| {
+                    let over = dot_at(&ev).is_some();
+                    if over_dot.get_untracked() != over {
+                        over_dot.set(over);
+                    }
+                }
             >
                 <g class="bands">
                     {move || {
@@ -104,9 +146,6 @@ pub fn Topology() -> impl IntoView {
                 <g class="nodes">
                     <For each=node_keys key=|k| *k children=move |k| view! { <NodeCard idx=k.1/> }/>
                 </g>
-                <g class="flights">
-                    <For each=move || d.flights.get() key=|f| (f.id, f.arrive.0, f.lost) children=move |f| view! { <Dot flight=f/> }/>
-                </g>
                 <g class="bursts">
                     <For each=move || d.bursts.get() key=|b| b.flight.id children=move |b| view! { <BurstMark burst=b/> }/>
                 </g>
@@ -114,11 +153,14 @@ pub fn Topology() -> impl IntoView {
                     <For each=move || d.bundles.get() key=|b| (b.a, b.b, b.count) children=move |b| view! { <BundleBadge bundle=b/> }/>
                 </g>
             </svg>
-            <Show when=move || !d.bundles.with(Vec::is_empty)>
+            <DotCanvas/>
+            </div>
+            <Show when=move || { d.dot_stride.get() > 1 }>
                 <p class="note" data-testid="aggregate-note">
                     {move || format!(
-                        "{} messages in flight: more than {DRAW_CAP}, so each link shows a counted bundle instead of single dots.",
-                        d.in_flight.get()
+                        "{} messages in flight: more than {DOT_CAP}, so one in {} is drawn and each link shows its count.",
+                        d.in_flight.get(),
+                        d.dot_stride.get()
                     )}
                 </p>
             </Show>

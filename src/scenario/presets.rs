@@ -41,6 +41,10 @@ pub const PRESETS: &[Preset] = &[
         name: "rpc-chain",
         json: include_str!("../../scenarios/rpc-chain.json"),
     },
+    Preset {
+        name: "at-scale",
+        json: include_str!("../../scenarios/at-scale.json"),
+    },
 ];
 
 /// The names of every preset.
