@@ -11,6 +11,7 @@ mod grpc;
 mod invariants;
 mod lessons;
 mod memory;
+mod mutate;
 mod payload;
 mod regressions;
 mod replay;
