@@ -367,12 +367,16 @@ impl Engine {
         self.finish(slot, MsgState::DeadLettered);
     }
 
+    // Inlined: most queues have no time to live, and this runs at every enqueue and dispatch.
     /// Expires messages at the head of a queue whose time to live has run out.
+    #[inline(always)]
     fn expire_heads(&mut self, b: usize, q: usize) {
-        let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) else {
-            return;
-        };
-        let ttl = ms_to_ns(ttl);
+        if let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) {
+            self.expire_heads_older_than(b, q, ms_to_ns(ttl));
+        }
+    }
+
+    fn expire_heads_older_than(&mut self, b: usize, q: usize, ttl: u64) {
         loop {
             let NodeRt::Broker(br) = &mut self.nodes[b] else {
                 return;
@@ -878,6 +882,7 @@ impl Engine {
             key: m.key,
             created: m.created,
             flags: m.flags,
+            size: m.size,
         });
         if log.groups.is_empty() && part.records.len() > LOG_RETENTION {
             part.records.pop_front();
@@ -1025,6 +1030,8 @@ impl Engine {
                 };
                 if let Some(mm) = self.msgs.get_mut(slot) {
                     mm.deliveries = 1 + u16::from(redelivery);
+                    // `send` keeps a known size of an event sent on as an event.
+                    mm.size = rec.size;
                 }
                 if redelivery {
                     self.metrics.wait[g].enter(self.now);

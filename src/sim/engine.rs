@@ -8,7 +8,7 @@ use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::{Output, OutputKind, Trace};
 use crate::payload::{self, Encoding, PayloadKind};
-use crate::scenario::{limits, LinkState, Role, Scenario};
+use crate::scenario::{limits, Role, Scenario};
 
 /// Something scheduled to happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,7 +217,7 @@ impl Engine {
             };
             link_of[a * n + b] = i as u16;
             link_of[b * n + a] = i as u16;
-            links.push(LinkRt::new(seed, i, a, l.state == LinkState::Cut));
+            links.push(LinkRt::new(seed, i, a, l));
         }
         let window_ns = ms_to_ns(scenario.metrics.window_ms).max(1);
         let mut e = Engine {

@@ -3,7 +3,7 @@
 use super::message::Ctx;
 use super::rng::{Rng, Stream};
 use super::time::{ms_to_ns, SimTime};
-use crate::scenario::{Link, Role, Scenario};
+use crate::scenario::{Link, LinkState, Role, Scenario};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A box inside a broker: a queue, a log or an exchange.
@@ -118,6 +118,8 @@ pub(crate) struct Record {
     pub key: u32,
     pub created: SimTime,
     pub flags: u8,
+    /// Bytes on the wire as published: every delivery carries the same body.
+    pub size: u32,
 }
 
 #[derive(Default)]
@@ -489,6 +491,9 @@ pub(crate) struct LinkRt {
     pub a: usize,
     pub cut: bool,
     pub extra_ns: u64,
+    /// The spec's `latency_ms` in ns, converted once rather than at every send
+    /// (see [`LinkRt::configure`]).
+    pub latency_ns: u64,
     pub dirs: [DirRt; 2],
 }
 
@@ -496,7 +501,7 @@ pub(crate) struct LinkRt {
 pub const LOSS_POINT: f64 = 0.6;
 
 impl LinkRt {
-    pub fn new(seed: u64, i: usize, a: usize, cut: bool) -> LinkRt {
+    pub fn new(seed: u64, i: usize, a: usize, spec: &Link) -> LinkRt {
         let dir = |d: u64| DirRt {
             busy_until: SimTime::ZERO,
             last_arrival: SimTime::ZERO,
@@ -504,10 +509,16 @@ impl LinkRt {
         };
         LinkRt {
             a,
-            cut,
+            cut: spec.state == LinkState::Cut,
             extra_ns: 0,
+            latency_ns: ms_to_ns(spec.latency_ms),
             dirs: [dir(0), dir(1)],
         }
+    }
+
+    /// Takes the spec's parameters after a live change of the scenario.
+    pub fn configure(&mut self, spec: &Link) {
+        self.latency_ns = ms_to_ns(spec.latency_ms);
     }
 
     /// Sends `bytes` from node `from` at `now`: returns (arrival or loss time, lost).
@@ -533,7 +544,8 @@ impl LinkRt {
             .as_ref()
             .map_or(0, |j| super::dist::sample(j, 1.0, &mut d.rng));
         // Saturating: a heavy-tailed jitter on a long link can exceed the end of time.
-        let travel = ms_to_ns(spec.latency_ms)
+        let travel = self
+            .latency_ns
             .saturating_add(self.extra_ns)
             .saturating_add(jitter);
         if d.rng.chance(spec.loss) {
