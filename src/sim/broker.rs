@@ -468,6 +468,10 @@ impl Engine {
         let NodeRt::Broker(br) = &self.nodes[b] else {
             return;
         };
+        if br.queues[q].ready.is_empty() {
+            // The usual case after an ack: nothing waits, so no candidate needs counting.
+            return;
+        }
         // Candidates are the consumers of every reachable group, in group order, numbered
         // 0..n; the round-robin cursor indexes that numbering.
         let n = self.dispatch_candidates(&br.queues[q].groups, b);

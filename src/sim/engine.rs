@@ -554,6 +554,9 @@ impl Engine {
     }
 
     /// Moves a live message to `state`; a final state releases it.
+    // Always inlined: callers name the new state, so its ledger counter and whether it is
+    // final are known where it is called; only the old state is looked up.
+    #[inline(always)]
     pub(crate) fn set_state(&mut self, slot: u32, state: MsgState) {
         let Some(m) = self.msgs.get_mut(slot) else {
             return;
