@@ -250,9 +250,11 @@ const fn partition_key_len(customer_id: u32) -> usize {
 /// Protobuf body size computed arithmetically (equals prost's `encoded_len`).
 #[inline]
 fn proto_len(kind: PayloadKind, msg_id: u64, key: u32) -> usize {
-    let o = order(msg_id, key);
+    // The order is derived in each arm, from only the fields that arm reads: derived up
+    // front, all of it (the ETA's divisions too) was computed for every kind, acks included.
     match kind {
         PayloadKind::OrderRequest => {
+            let o = order(msg_id, key);
             pb_varint(o.order_id)
                 + pb_varint(u64::from(o.customer_id))
                 + pb_str(o.sku.len())
@@ -261,12 +263,14 @@ fn proto_len(kind: PayloadKind, msg_id: u64, key: u32) -> usize {
                 + pb_str(o.currency.len())
         }
         PayloadKind::OrderReply => {
+            let o = order(msg_id, key);
             pb_varint(o.order_id)
                 + pb_varint(o.status as i32 as u64)
                 + pb_varint(o.total_cents)
                 + pb_varint(u64::from(o.eta_seconds))
         }
         PayloadKind::OrderPlaced => {
+            let o = order(msg_id, key);
             pb_varint(o.order_id)
                 + pb_varint(u64::from(o.customer_id))
                 + pb_varint(o.total_cents)

@@ -367,12 +367,16 @@ impl Engine {
         self.finish(slot, MsgState::DeadLettered);
     }
 
+    // Inlined: most queues have no time to live, and this runs at every enqueue and dispatch.
     /// Expires messages at the head of a queue whose time to live has run out.
+    #[inline(always)]
     fn expire_heads(&mut self, b: usize, q: usize) {
-        let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) else {
-            return;
-        };
-        let ttl = ms_to_ns(ttl);
+        if let Some(ttl) = self.queue_spec(b, q).and_then(|s| s.ttl_ms) {
+            self.expire_heads_older_than(b, q, ms_to_ns(ttl));
+        }
+    }
+
+    fn expire_heads_older_than(&mut self, b: usize, q: usize, ttl: u64) {
         loop {
             let NodeRt::Broker(br) = &mut self.nodes[b] else {
                 return;
@@ -464,6 +468,10 @@ impl Engine {
         let NodeRt::Broker(br) = &self.nodes[b] else {
             return;
         };
+        if br.queues[q].ready.is_empty() {
+            // The usual case after an ack: nothing waits, so no candidate needs counting.
+            return;
+        }
         // Candidates are the consumers of every reachable group, in group order, numbered
         // 0..n; the round-robin cursor indexes that numbering.
         let n = self.dispatch_candidates(&br.queues[q].groups, b);
@@ -540,9 +548,7 @@ impl Engine {
         let m = self.msgs.get(slot).expect("live").clone();
         let (g, c) = (m.to.node as usize, m.to.inst as usize);
         if let NodeRt::Group(gr) = &mut self.nodes[g] {
-            if let Some(x) = gr.consumers.get_mut(c) {
-                x.outstanding = x.outstanding.saturating_sub(1);
-            }
+            gr.release(c);
         }
         match m.ctx {
             Ctx::Queue { queue } => {
@@ -648,7 +654,7 @@ impl Engine {
                 _ => false,
             };
             if stale {
-                gr.consumers[c].outstanding = gr.consumers[c].outstanding.saturating_sub(1);
+                gr.release(c);
                 self.finish(slot, MsgState::Lost(LossReason::Abandoned));
                 continue;
             }
@@ -727,7 +733,7 @@ impl Engine {
                     self.send(slot, here, Endpoint::new(b, queue as usize), MsgKind::Ack);
                 } else {
                     if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                        gr.consumers[c].outstanding = gr.consumers[c].outstanding.saturating_sub(1);
+                        gr.release(c);
                     }
                     if poison {
                         self.emit(OutputKind::Lost, here, m.id, m.origin, m.kind);
@@ -745,7 +751,7 @@ impl Engine {
                 ..
             } => {
                 if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                    gr.consumers[c].outstanding = gr.consumers[c].outstanding.saturating_sub(1);
+                    gr.release(c);
                     if let Some(l) = gr.log.as_mut() {
                         let p = partition as usize;
                         l.processed[p] = l.processed[p].max(offset + 1);
@@ -826,9 +832,7 @@ impl Engine {
         let m = self.msgs.get(slot).expect("live").clone();
         let (g, c) = (m.from.node as usize, m.from.inst as usize);
         if let NodeRt::Group(gr) = &mut self.nodes[g] {
-            if let Some(x) = gr.consumers.get_mut(c) {
-                x.outstanding = x.outstanding.saturating_sub(1);
-            }
+            gr.release(c);
         }
         if m.has(flags::NACK) {
             let requeue = self
@@ -855,9 +859,7 @@ impl Engine {
             // The ack never arrives: the broker redelivers once it sees the channel fail.
             let (g, c) = (m.from.node as usize, m.from.inst as usize);
             if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                if let Some(x) = gr.consumers.get_mut(c) {
-                    x.outstanding = x.outstanding.saturating_sub(1);
-                }
+                gr.release(c);
             }
             self.requeue(m.to.node as usize, queue as usize, slot);
         } else {
@@ -884,6 +886,7 @@ impl Engine {
             key: m.key,
             created: m.created,
             flags: m.flags,
+            size: m.size,
         });
         if log.groups.is_empty() && part.records.len() > LOG_RETENTION {
             part.records.pop_front();
@@ -979,9 +982,11 @@ impl Engine {
                     return;
                 };
                 let Some(lg) = gr.log.as_mut() else { return };
+                // No owner: a rebalance marks every partition when a consumer returns.
                 let Some(o) = lg.owner[p] else { continue };
                 let cons = &gr.consumers[o as usize];
                 if !cons.up || cons.outstanding >= prefetch {
+                    lg.park(p);
                     continue;
                 }
                 if lg.fetched[p] < base {
@@ -993,6 +998,10 @@ impl Engine {
                     continue;
                 }
                 lg.fetched[p] += 1;
+                if offset + 1 == end {
+                    // Caught up: the next round's visit would only find that out.
+                    lg.clean(p);
+                }
                 let redelivery = offset < lg.high[p];
                 lg.high[p] = lg.high[p].max(offset + 1);
                 let gen = lg.epoch[p];
@@ -1025,6 +1034,8 @@ impl Engine {
                 };
                 if let Some(mm) = self.msgs.get_mut(slot) {
                     mm.deliveries = 1 + u16::from(redelivery);
+                    // `send` keeps a known size of an event sent on as an event.
+                    mm.size = rec.size;
                 }
                 if redelivery {
                     self.metrics.wait[g].enter(self.now);
@@ -1107,24 +1118,11 @@ impl Engine {
         let NodeRt::Broker(br) = &mut self.nodes[b] else {
             return;
         };
+        // Nothing to mark dirty: every group has fetched at least what it committed.
         let part = &mut br.logs[l].partitions[p];
-        let old_base = part.base;
         while part.base < min && !part.records.is_empty() {
             part.records.pop_front();
             part.base += 1;
-        }
-        if part.base != old_base {
-            for i in 0..br.logs[l].groups.len() {
-                let NodeRt::Broker(br) = &self.nodes[b] else {
-                    return;
-                };
-                let gg = br.logs[l].groups[i];
-                if let NodeRt::Group(x) = &mut self.nodes[gg] {
-                    if let Some(lg) = x.log.as_mut() {
-                        lg.mark(p);
-                    }
-                }
-            }
         }
     }
 

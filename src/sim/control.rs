@@ -392,6 +392,7 @@ impl Engine {
             self.apply_node_change(i, &old.nodes[i].role);
         }
         for l in 0..next.links.len() {
+            self.links[l].configure(&next.links[l]);
             let cut = next.links[l].state == LinkState::Cut;
             self.scenario.links[l].state = old.links[l].state;
             self.set_cut(l, cut);

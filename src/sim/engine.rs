@@ -8,7 +8,7 @@ use super::runtime::*;
 use super::time::{ms_to_ns, SimTime};
 use super::trace::{Output, OutputKind, Trace};
 use crate::payload::{self, Encoding, PayloadKind};
-use crate::scenario::{limits, LinkState, Role, Scenario};
+use crate::scenario::{limits, Role, Scenario};
 
 /// Something scheduled to happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,8 +124,8 @@ pub struct Engine {
 pub const MAX_OUTPUTS: usize = 4096;
 
 /// The newest [`MAX_OUTPUTS`] outputs, oldest first: a ring over a buffer that grows to
-/// `MAX_OUTPUTS` and is then reused. A push assigns an existing entry in place (no record
-/// built aside and copied in).
+/// `MAX_OUTPUTS` and is then reused. A push assigns an existing entry in place, field by
+/// field (see [`put`]).
 #[derive(Default)]
 pub(crate) struct Outputs {
     buf: Vec<Output>,
@@ -133,9 +133,31 @@ pub(crate) struct Outputs {
     len: usize,
 }
 
+/// Stores `o` in `dst` one field at a time. Assigning the whole record makes the compiler
+/// build it on the stack with narrow stores and copy it with wide loads, which cannot be
+/// forwarded from those stores and stall (most of `emit`'s time); field by field, each
+/// value goes from its register straight into place.
+#[inline(always)]
+fn put(dst: &mut Output, o: Output) {
+    let Output {
+        t,
+        kind,
+        at,
+        id,
+        origin,
+        msg,
+    } = o;
+    dst.t = t;
+    dst.kind = kind;
+    dst.at = at;
+    dst.id = id;
+    dst.origin = origin;
+    dst.msg = msg;
+}
+
 impl Outputs {
     /// Appends `o`; true if the oldest output was dropped to make room.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, o: Output) -> bool {
         let cap = self.buf.len();
         if self.len < cap {
@@ -143,13 +165,13 @@ impl Outputs {
             if i >= cap {
                 i -= cap;
             }
-            self.buf[i] = o;
+            put(&mut self.buf[i], o);
             self.len += 1;
             return false;
         }
         if cap == MAX_OUTPUTS {
             // Full: the newest replaces the oldest.
-            self.buf[self.head] = o;
+            put(&mut self.buf[self.head], o);
             self.head = if self.head + 1 == cap {
                 0
             } else {
@@ -195,7 +217,7 @@ impl Engine {
             };
             link_of[a * n + b] = i as u16;
             link_of[b * n + a] = i as u16;
-            links.push(LinkRt::new(seed, i, a, l.state == LinkState::Cut));
+            links.push(LinkRt::new(seed, i, a, l));
         }
         let window_ns = ms_to_ns(scenario.metrics.window_ms).max(1);
         let mut e = Engine {
@@ -532,6 +554,9 @@ impl Engine {
     }
 
     /// Moves a live message to `state`; a final state releases it.
+    // Always inlined: callers name the new state, so its ledger counter and whether it is
+    // final are known where it is called; only the old state is looked up.
+    #[inline(always)]
     pub(crate) fn set_state(&mut self, slot: u32, state: MsgState) {
         let Some(m) = self.msgs.get_mut(slot) else {
             return;

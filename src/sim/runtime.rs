@@ -3,7 +3,7 @@
 use super::message::Ctx;
 use super::rng::{Rng, Stream};
 use super::time::{ms_to_ns, SimTime};
-use crate::scenario::{Link, Role, Scenario};
+use crate::scenario::{Link, LinkState, Role, Scenario};
 use std::collections::{BTreeMap, VecDeque};
 
 /// A box inside a broker: a queue, a log or an exchange.
@@ -118,6 +118,8 @@ pub(crate) struct Record {
     pub key: u32,
     pub created: SimTime,
     pub flags: u8,
+    /// Bytes on the wire as published: every delivery carries the same body.
+    pub size: u32,
 }
 
 #[derive(Default)]
@@ -177,9 +179,16 @@ pub(crate) struct GroupLogRt {
     pub generation: u32,
     pub rr: usize,
     /// One bit per partition: it may have a record to fetch. A clear bit means the last
-    /// dispatch found the partition caught up and nothing that could change that
-    /// (an append, a trim, a rewind, a rebalance, a crash) has happened since.
+    /// dispatch found the partition caught up, or parked it (below), and nothing that
+    /// could change that (an append, a rewind, a rebalance, a crash, its owner freeing a
+    /// slot) has happened since. A trim cannot: it moves a partition's base up to what
+    /// every group has committed, never past what this group has fetched.
     pub dirty: Vec<u64>,
+    /// One bit per partition: it may have a record to fetch, but its owner was down or at
+    /// its prefetch limit when dispatch last looked. Dispatch skips it (visiting it would
+    /// change nothing) until the owner frees a slot ([`GroupLogRt::unpark`]) or the
+    /// partitions are reassigned ([`GroupLogRt::mark_all`]).
+    pub parked: Vec<u64>,
 }
 
 impl GroupLogRt {
@@ -195,6 +204,30 @@ impl GroupLogRt {
     pub fn mark_all(&mut self) {
         self.dirty.clear();
         self.dirty.resize(self.owner.len().div_ceil(64), !0);
+        self.parked.clear();
+    }
+    /// Partition `p` waits for its owner to have room: dispatch skips it until then.
+    pub fn park(&mut self, p: usize) {
+        self.clean(p);
+        let w = p / 64;
+        if w >= self.parked.len() {
+            self.parked.resize(w + 1, 0);
+        }
+        self.parked[w] |= 1 << (p % 64);
+    }
+    /// Consumer `c` has room again: its parked partitions may be fetched from.
+    pub fn unpark(&mut self, c: u16) {
+        for w in 0..self.parked.len() {
+            let mut bits = self.parked[w];
+            while bits != 0 {
+                let p = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if self.owner.get(p) == Some(&Some(c)) {
+                    self.parked[w] &= !(1 << (p % 64));
+                    self.mark(p);
+                }
+            }
+        }
     }
     /// Partition `p` is caught up.
     pub fn clean(&mut self, p: usize) {
@@ -282,6 +315,20 @@ pub(crate) struct GroupRt {
     /// ... and per larger key (none in validated scenarios).
     pub last_by_big_key: BTreeMap<u32, u64>,
     pub tick_gen: u32,
+}
+
+impl GroupRt {
+    /// Consumer `c` finished with a delivery (processed, failed or dropped): one more slot
+    /// under its prefetch, so the log partitions parked for it may be fetched from again.
+    pub fn release(&mut self, c: usize) {
+        let Some(x) = self.consumers.get_mut(c) else {
+            return;
+        };
+        x.outstanding = x.outstanding.saturating_sub(1);
+        if let Some(lg) = self.log.as_mut() {
+            lg.unpark(c as u16);
+        }
+    }
 }
 
 // Few nodes per run: boxing the larger variants would buy nothing.
@@ -413,6 +460,7 @@ impl NodeRt {
                         generation: 0,
                         rr: 0,
                         dirty: vec![!0; p.div_ceil(64)],
+                        parked: Vec::new(),
                     }
                 });
                 NodeRt::Group(GroupRt {
@@ -443,6 +491,9 @@ pub(crate) struct LinkRt {
     pub a: usize,
     pub cut: bool,
     pub extra_ns: u64,
+    /// The spec's `latency_ms` in ns, converted once rather than at every send
+    /// (see [`LinkRt::configure`]).
+    pub latency_ns: u64,
     pub dirs: [DirRt; 2],
 }
 
@@ -450,7 +501,7 @@ pub(crate) struct LinkRt {
 pub const LOSS_POINT: f64 = 0.6;
 
 impl LinkRt {
-    pub fn new(seed: u64, i: usize, a: usize, cut: bool) -> LinkRt {
+    pub fn new(seed: u64, i: usize, a: usize, spec: &Link) -> LinkRt {
         let dir = |d: u64| DirRt {
             busy_until: SimTime::ZERO,
             last_arrival: SimTime::ZERO,
@@ -458,10 +509,16 @@ impl LinkRt {
         };
         LinkRt {
             a,
-            cut,
+            cut: spec.state == LinkState::Cut,
             extra_ns: 0,
+            latency_ns: ms_to_ns(spec.latency_ms),
             dirs: [dir(0), dir(1)],
         }
+    }
+
+    /// Takes the spec's parameters after a live change of the scenario.
+    pub fn configure(&mut self, spec: &Link) {
+        self.latency_ns = ms_to_ns(spec.latency_ms);
     }
 
     /// Sends `bytes` from node `from` at `now`: returns (arrival or loss time, lost).
@@ -487,7 +544,8 @@ impl LinkRt {
             .as_ref()
             .map_or(0, |j| super::dist::sample(j, 1.0, &mut d.rng));
         // Saturating: a heavy-tailed jitter on a long link can exceed the end of time.
-        let travel = ms_to_ns(spec.latency_ms)
+        let travel = self
+            .latency_ns
             .saturating_add(self.extra_ns)
             .saturating_add(jitter);
         if d.rng.chance(spec.loss) {
