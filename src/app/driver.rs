@@ -25,7 +25,7 @@ pub const DOT_CAP: usize = 4_000;
 /// Rows kept in the event log.
 pub const LOG_CAP: usize = 200;
 /// Wall-clock milliseconds the engine may use per frame.
-const FRAME_BUDGET_MS: f64 = 4.0;
+const FRAME_BUDGET_MS: f64 = 2.0;
 /// Events between two clock checks.
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
