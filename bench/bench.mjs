@@ -2,13 +2,16 @@
 // runs `node bench/bench.mjs`). Prints one table and writes the same figures as JSON (and
 // the table as Markdown) into bench-output/.
 //
-// Sections (BENCH_ONLY=engine,wasm,frames,fast,first-render,size,memory picks some):
+// Sections (BENCH_ONLY=engine,wasm,frames,fast,floor,first-render,size,memory picks some):
 //   engine        native events/s of the standard scenarios (src/sim/bench.rs), run by
 //                 target/release/engine_bench
 //   wasm          the same runs in headless Chromium (bench/wasm.html), interleaved with
 //                 the native ones, and the ratio wasm/native of the medians
 //   frames        frame time over BENCH_FRAME_SECONDS of the at-scale preset at 1x
-//   fast          the same at 100x (the engine may use 4 ms per frame, never more)
+//   fast          the same at 100x (the engine may use 2 ms per frame, never more)
+//   floor         the same frame measurement of bench/floor/: a canvas the size of the
+//                 app's stage handed one full putImageData every frame and nothing else,
+//                 the least a frame of the app can cost in this browser on this machine
 //   first-render  navigation -> performance.mark("msgflow:topology-rendered")
 //   size          dist/*.wasm|js|css raw and gzip -9
 //   memory        JS heap (after GC) and wasm linear memory after warm-up and after
@@ -50,7 +53,7 @@ const SOAK_SECONDS = env("BENCH_SOAK_SECONDS", 300);
 const TRACE = process.env.BENCH_TRACE === "1";
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench-output");
 const DIST = resolve(ROOT, process.env.BENCH_DIST ?? DEFAULT_DIST);
-const SECTIONS = ["engine", "wasm", "frames", "fast", "first-render", "size", "memory"];
+const SECTIONS = ["engine", "wasm", "frames", "fast", "floor", "first-render", "size", "memory"];
 const ONLY = (process.env.BENCH_ONLY ?? SECTIONS.join(",")).split(",").map((s) => s.trim()).filter(Boolean);
 for (const s of ONLY) if (!SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section ${s} (one of ${SECTIONS.join(", ")})`);
 const want = (s) => ONLY.includes(s);
@@ -395,6 +398,44 @@ async function frames(speed, label) {
   };
 }
 
+/** Frame times of bench/floor/ (see its floor.js), measured as `frames` measures the app. */
+async function floor() {
+  const root = join(ROOT, "bench", "floor");
+  const open = async (page, url) => {
+    await page.goto(url, { waitUntil: "load" });
+    await page.waitForFunction(() => document.documentElement.dataset.ready === "true");
+    await page.waitForTimeout(2000);
+  };
+  const runs = [];
+  for (let run = 0; run < FRAME_RUNS; run++) {
+    log(`floor: run ${run + 1}/${FRAME_RUNS}, ${FRAME_SECONDS} s`);
+    const r = await withPage(root, async ({ page, url, errors }) => {
+      await open(page, url);
+      const f = await collectFrames(page, FRAME_SECONDS);
+      const size = await page.evaluate(() => { const c = document.querySelector("canvas"); return `${c.width}x${c.height}`; });
+      if (errors.length) throw new Error(`the floor page reported errors:\n${errors.join("\n")}`);
+      return { ...f, size };
+    });
+    const work = [...r.work].sort((a, b) => a - b);
+    runs.push({ frames: work.length, p50: percentile(work, 50), p95: percentile(work, 95), p99: percentile(work, 99), long: work.filter((w) => w > LONG_FRAME_MS).length, size: r.size });
+  }
+  let frameCpu = null;
+  if (TRACE) {
+    log(`floor: traced run, ${FRAME_SECONDS} s`);
+    const trace = await withPage(root, async ({ page, url, cdp }) => {
+      await open(page, url);
+      const stop = await startTrace(cdp);
+      await collectFrames(page, FRAME_SECONDS);
+      return stop();
+    });
+    writeFileSync(join(OUT, "trace-floor.json"), JSON.stringify({ traceEvents: trace }));
+    const cpu = traceFrameCpu(trace).sort((x, y) => x - y);
+    frameCpu = { frames: cpu.length, p50: percentile(cpu, 50), p95: percentile(cpu, 95), p99: percentile(cpu, 99) };
+  }
+  const pick = (k) => summary(runs.map((x) => x[k]));
+  return { seconds: FRAME_SECONDS, size: runs[0]?.size, p50: pick("p50"), p95: pick("p95"), p99: pick("p99"), long: pick("long"), frames: pick("frames"), frameCpu, runs };
+}
+
 async function firstRender() {
   const times = [];
   for (let run = 0; run < RUNS; run++) {
@@ -540,6 +581,16 @@ function rows(r) {
       out.push({ figure: `${p}: effective speed shown`, median: eff.length ? eff[0].replace(/^.*?([\d.]+×).*$/, "$1") : "no", range: "", runs: f.runs.length, budget: "", ok: "" });
     }
   }
+  if (r.floor) {
+    const f = r.floor;
+    const p = `floor (canvas ${f.size}, one putImageData a frame)`;
+    add(`${p}: p50 ms`, f.p50, ms);
+    add(`${p}: p95 ms`, f.p95, ms);
+    add(`${p}: p99 ms`, f.p99, ms);
+    add(`${p}: frames > ${LONG_FRAME_MS} ms`, f.long, int);
+    add(`${p}: frames measured in ${f.seconds} s`, f.frames, int);
+    if (f.frameCpu) out.push({ figure: `${p}: main-thread CPU per frame p50 / p95 / p99 ms (trace)`, median: `${ms(f.frameCpu.p50)} / ${ms(f.frameCpu.p95)} / ${ms(f.frameCpu.p99)}`, range: "", runs: 1, budget: "", ok: "" });
+  }
   if (r.firstRender) {
     add("first topology render ms (navigation → mark)", r.firstRender.ms, ms, `≤ ${FIRST_RENDER_BUDGET_MS}`, r.firstRender.ms.max <= FIRST_RENDER_BUDGET_MS);
     add("DOMContentLoaded ms", r.firstRender.domContentLoadedMs, ms);
@@ -624,6 +675,7 @@ async function main() {
   if (want("engine") || want("wasm")) result.engine = await engine(want("wasm"));
   if (want("frames")) result.frames = await frames(1, "frames 1x");
   if (want("fast")) result.fast = await frames(100, "frames 100x");
+  if (want("floor")) result.floor = await floor();
   if (want("first-render")) result.firstRender = await firstRender();
   if (want("size")) result.size = sizes();
   if (want("memory")) result.memory = await memory();

@@ -75,7 +75,7 @@ pub fn ModePicker() -> impl IntoView {
 #[component]
 pub fn TimeControls() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let clock = move || format!("{:.3} s", d.now.get().as_secs());
+    let clock = move || format!("{:.3} s", d.clock.get().as_secs());
     view! {
         <div class="time-controls" role="group" aria-label="Time controls">
             <button
@@ -123,7 +123,7 @@ pub fn TimeControls() -> impl IntoView {
             <button class="btn" data-testid="new-seed" title="Start again with a new random seed" on:click=move |_| d.new_seed()>
                 "⚄ New seed"
             </button>
-            <span class="clock" data-testid="clock" data-ns=move || d.now.get().0 aria-label="Virtual time">
+            <span class="clock" data-testid="clock" data-ns=move || d.clock.get().0 aria-label="Virtual time">
                 "t = "
                 {clock}
             </span>

@@ -25,7 +25,7 @@ pub const DOT_CAP: usize = 4_000;
 /// Rows kept in the event log.
 pub const LOG_CAP: usize = 200;
 /// Wall-clock milliseconds the engine may use per frame.
-const FRAME_BUDGET_MS: f64 = 4.0;
+const FRAME_BUDGET_MS: f64 = 2.0;
 /// Events between two clock checks.
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
@@ -35,6 +35,10 @@ const SLOW_UPDATE_MS: f64 = 250.0;
 /// load, and each change costs layout and paint; ten a second reads the same). Commands,
 /// steps and pausing refresh them at once.
 const NODES_UPDATE_MS: f64 = 100.0;
+/// Wall-clock milliseconds between two refreshes of the clock readout while playing (its text
+/// changes every frame, and each change costs text shaping, layout and paint; ten a second
+/// reads the same). Pausing, steps and commands show the engine's time at once.
+const CLOCK_UPDATE_MS: f64 = 100.0;
 /// Up to this many messages in flight the node cards show the engine's state of every frame,
 /// so what a card shows when the run is paused is what the engine holds.
 const NODES_EVERY_FRAME_MAX: usize = 500;
@@ -125,6 +129,7 @@ struct LoopState {
     last_slow: f64,
     last_log: f64,
     last_nodes: f64,
+    last_clock: f64,
     seq: u64,
     log: VecDeque<LogRow>,
     lost: Vec<Flight>,
@@ -156,8 +161,11 @@ pub struct Driver {
     pub speed: RwSignal<f64>,
     /// The speed actually achieved when the engine cannot keep up.
     pub effective: RwSignal<Option<f64>>,
-    /// Virtual clock.
+    /// Virtual clock (every frame: the canvas draws at this time).
     pub now: RwSignal<SimTime>,
+    /// Virtual clock as the readout shows it: `now` ten times a second while playing, at
+    /// once when paused, stepped or changed.
+    pub clock: RwSignal<SimTime>,
     /// Messages the canvas draws now (all in flight, or one in `dot_stride`).
     pub dots: StoredValue<Vec<Flight>, LocalStorage>,
     /// Bumped whenever `dots` changes.
@@ -256,6 +264,7 @@ impl Driver {
             speed: RwSignal::new(0.1),
             effective: RwSignal::new(None),
             now: RwSignal::new(SimTime::ZERO),
+            clock: RwSignal::new(SimTime::ZERO),
             dots: StoredValue::new_local(Vec::new()),
             dots_tick: RwSignal::new(0),
             dot_stride: RwSignal::new(1),
@@ -362,6 +371,17 @@ impl Driver {
         let now = self.engine.with_value(Engine::now);
         if self.now.get_untracked() != now {
             self.now.set(now);
+        }
+        if self.clock.get_untracked() != now {
+            let due = force
+                || !self.playing.get_untracked()
+                || self
+                    .state
+                    .with_value(|s| ts - s.last_clock >= CLOCK_UPDATE_MS);
+            if due {
+                self.state.update_value(|s| s.last_clock = ts);
+                self.clock.set(now);
+            }
         }
         self.publish_flights(ts);
         let nodes_due = force

@@ -92,6 +92,14 @@ pub fn App() -> impl IntoView {
     a11y::install_shortcuts(d);
     let tutor = lesson::Tutor::install(d);
     let description = move || d.scenario.with(|s| s.description.clone());
+    // The panels around the topology are built in the first task after the first frame has
+    // been painted: the header and the topology show as soon as they can, the rest a frame
+    // later (the panels' boxes are there from the start, empty until then).
+    let rest = RwSignal::new(false);
+    request_animation_frame(move || {
+        set_timeout(move || rest.set(true), std::time::Duration::ZERO);
+    });
+    let later = move || rest.get();
     Either::Right(view! {
         <div class="app" data-highlight=move || tutor.highlight_attr()>
             <header class="top">
@@ -122,21 +130,31 @@ pub fn App() -> impl IntoView {
                     <topology::Topology/>
                 </section>
                 <aside class="panel params-panel" aria-label="Parameters">
-                    <params::Params/>
+                    <Show when=later>
+                        <params::Params/>
+                    </Show>
                 </aside>
                 <section class="panel metrics-panel" aria-label="Metrics">
-                    <metrics::Metrics/>
-                    <theory::Theory/>
+                    <Show when=later>
+                        <metrics::Metrics/>
+                        <theory::Theory/>
+                    </Show>
                 </section>
                 <section class="panel inspector-panel" aria-label="Message inspector">
-                    <inspector::Inspector/>
+                    <Show when=later>
+                        <inspector::Inspector/>
+                    </Show>
                 </section>
                 <section class="panel log-panel" aria-label="Event log">
-                    <log::EventLog/>
+                    <Show when=later>
+                        <log::EventLog/>
+                    </Show>
                 </section>
                 <section class="panel editor-panel" aria-label="Scenario editor and export">
-                    <editor::Editor/>
-                    <export::Export/>
+                    <Show when=later>
+                        <editor::Editor/>
+                        <export::Export/>
+                    </Show>
                 </section>
             </main>
             <a11y::Announcer/>
