@@ -55,9 +55,24 @@ pub fn fit(view_w: f64, view_h: f64, w: f64, h: f64) -> (f64, f64, f64) {
     (s, (w - view_w * s) / 2.0, (h - view_h * s) / 2.0)
 }
 
-/// Index of the dot under viewBox point `(x, y)`: the nearest centre within [`HIT_R`], the
-/// later-drawn one on a tie.
-pub fn hit(pos: &[(f64, f64)], x: f64, y: f64) -> Option<usize> {
+/// Index of the dot under viewBox point `(x, y)`: the topmost (last drawn) dot whose shape
+/// covers the point, which is the one whose pixels the pointer is on; else the nearest
+/// centre within [`HIT_R`] (the later-drawn one on a tie), so a click beside a small shape
+/// still finds it. `kind_of(i)` is dot `i`'s message kind.
+pub fn hit(
+    pos: &[(f64, f64)],
+    kind_of: impl Fn(usize) -> MsgKind,
+    x: f64,
+    y: f64,
+) -> Option<usize> {
+    let on_top = pos
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|&(i, &(px, py))| covers(kind_of(i), x - px, y - py));
+    if let Some((i, _)) = on_top {
+        return Some(i);
+    }
     let mut best: Option<(usize, f64)> = None;
     for (i, &(px, py)) in pos.iter().enumerate() {
         let d2 = (px - x).powi(2) + (py - y).powi(2);
@@ -66,6 +81,34 @@ pub fn hit(pos: &[(f64, f64)], x: f64, y: f64) -> Option<usize> {
         }
     }
     best.map(|(i, _)| i)
+}
+
+/// Whether a message of `kind` drawn at the origin paints viewBox point `(dx, dy)`: its
+/// shape as `paint_shape` draws it (the legend's), with half of each stroke.
+pub fn covers(kind: MsgKind, dx: f64, dy: f64) -> bool {
+    let (ax, ay) = (dx.abs(), dy.abs());
+    let r = dx.hypot(dy);
+    match kind {
+        MsgKind::Request => r <= 5.75,
+        // The dot, and the ring (radius 7.5, stroke 1.6) around it.
+        MsgKind::Retry => r <= 4.75 || (6.7..=8.3).contains(&r),
+        MsgKind::Response => ax <= 5.25 && ay <= 5.25,
+        // The triangle (0,-6.5) (6,4.5) (-6,4.5): below its two slanted sides, above its base.
+        MsgKind::Error => dy <= 5.25 && 11.0 * ax - 6.0 * dy <= 39.0 + 9.5,
+        MsgKind::Event => ax + ay <= 7.5,
+        // The tick: two strokes 2.6 wide.
+        MsgKind::Ack => {
+            segment_distance((dx, dy), (-4.5, 0.0), (-1.5, 3.5)) <= 1.3
+                || segment_distance((dx, dy), (-1.5, 3.5), (4.5, -4.0)) <= 1.3
+        }
+    }
+}
+
+/// Distance from point `p` to the segment from `a` to `b`.
+fn segment_distance(p: (f64, f64), a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (vx, vy) = (b.0 - a.0, b.1 - a.1);
+    let t = (((p.0 - a.0) * vx + (p.1 - a.1) * vy) / (vx * vx + vy * vy)).clamp(0.0, 1.0);
+    (p.0 - a.0 - t * vx).hypot(p.1 - a.1 - t * vy)
 }
 
 fn kind_index(k: MsgKind) -> usize {
@@ -530,7 +573,9 @@ impl DotHits {
         let (s, ox, oy) = fit(layout.width, layout.height, r.width(), r.height());
         let x = (f64::from(ev.client_x()) - r.left() - ox) / s;
         let y = (f64::from(ev.client_y()) - r.top() - oy) / s;
-        self.drawn
-            .with_value(|d| hit(&d.pos, x, y).and_then(|i| d.flights.get(i).copied()))
+        self.drawn.with_value(|d| {
+            let kind_of = |i: usize| d.flights.get(i).map_or(MsgKind::Request, |f| f.kind);
+            hit(&d.pos, kind_of, x, y).and_then(|i| d.flights.get(i).copied())
+        })
     }
 }

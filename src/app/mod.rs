@@ -31,7 +31,7 @@ mod share;
 mod theory;
 mod topology;
 
-pub use dots::{fit, hit};
+pub use dots::{covers, fit, hit};
 pub use driver::{lod_stride, sampled, Driver, DOT_CAP};
 pub use layout::Layout;
 
