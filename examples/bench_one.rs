@@ -1,5 +1,6 @@
 //! Runs benchmark scenarios whose name starts with a prefix (or all), for a profiler:
-//! events/s (median, min, max over the runs), event count and trace hash.
+//! events/s (median, min, max over the runs; run `i` uses seed `i`), and the event count and
+//! trace hash of the last run's seed.
 //!
 //! `cargo run --release --example bench_one -- [PREFIX|all] [virtual seconds=60] [runs=1]`
 
@@ -8,7 +9,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let which = args.first().map(String::as_str).unwrap_or("all");
     let secs: f64 = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(60.0);
-    let runs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1);
+    let runs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(1).max(1);
     for (name, s) in msgflow::sim::bench::standard() {
         if which != "all" && !name.starts_with(which) {
             continue;
@@ -28,10 +29,11 @@ fn main() {
         }
         rates.sort_by(|a, b| a.total_cmp(b));
         println!(
-            "{name:<22} med {:>10.0} min {:>10.0} max {:>10.0} events {ev} hash {h:016x}",
+            "{name:<22} med {:>10.0} min {:>10.0} max {:>10.0} events {ev} hash {h:016x} (seed {})",
             rates[rates.len() / 2],
             rates[0],
-            rates[rates.len() - 1]
+            rates[rates.len() - 1],
+            runs - 1
         );
     }
 }
