@@ -12,10 +12,13 @@ const wasmUrl = tag.dataset.msgflowWasm;
 const preload = [...document.querySelectorAll('link[rel="preload"][as="fetch"]')].find(
   (l) => new URL(l.href, location.href).href === new URL(wasmUrl, location.href).href,
 );
-const wasmRequest = preload?.integrity
+const wasmResponse = preload?.integrity
   ? fetch(wasmUrl, { integrity: preload.integrity, credentials: "same-origin" })
-  : wasmUrl;
+  : fetch(wasmUrl);
 
+// Compile while the JS glue is imported, not after. Should compiling from the stream fail
+// (a server that does not send application/wasm), the glue's own loader takes the URL.
+const compiled = WebAssembly.compileStreaming(wasmResponse).catch(() => null);
 const { default: init } = await import(jsUrl);
-const wasm = await init({ module_or_path: wasmRequest });
+const wasm = await init({ module_or_path: (await compiled) ?? wasmUrl });
 dispatchEvent(new CustomEvent("TrunkApplicationStarted", { detail: { wasm } }));

@@ -182,6 +182,7 @@ test("every export downloads and parses", async (t) => {
       style: doc.querySelector("style")?.textContent ?? "",
       width: root.getAttribute("width"),
       flights: [...doc.querySelectorAll("g.flights > g.flight[data-kind][transform]")].length,
+      kinds: [...doc.querySelectorAll("g.flights > g.flight[data-kind]")].map((e) => e.getAttribute("data-kind")),
     };
   }, svg.text);
   assert.equal(parsed.error, false, "well-formed XML");
@@ -192,7 +193,9 @@ test("every export downloads and parses", async (t) => {
   assert.match(parsed.style, /\.node-label/);
   assert.ok(Number(parsed.width) > 100);
   assert.equal(parsed.flights, drawn, "the messages the canvas shows are in the file");
-  if (drawn > 0) assert.match(parsed.style, /\.flight \.shape/, "with their shapes' rules");
+  // With the rules of the shapes drawn: an ack is a tick, every other kind a filled shape.
+  if (parsed.kinds.some((k) => k !== "ack")) assert.match(parsed.style, /\.flight \.shape/, "with their shapes' rules");
+  if (parsed.kinds.includes("ack")) assert.match(parsed.style, /\.flight \.tick/, "with the ack's tick rule");
   const dir = await tempDir(t);
   const svgPath = join(dir, "topology.svg");
   await writeFile(svgPath, svg.text);
