@@ -59,7 +59,11 @@ impl Tutor {
             if closing.get() {
                 return Vec::new();
             }
-            let (Some(l), Some(c)) = (lesson.get(), lessons()) else {
+            // The catalogue is parsed only once a lesson is open, not at startup.
+            let Some(l) = lesson.get() else {
+                return Vec::new();
+            };
+            let Some(c) = lessons() else {
                 return Vec::new();
             };
             c.lessons[l]
