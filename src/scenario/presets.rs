@@ -1,5 +1,7 @@
 //! Built-in scenarios; each is a JSON file under `scenarios/`, the format's examples.
 
+use std::sync::OnceLock;
+
 use super::Scenario;
 
 /// A built-in scenario.
@@ -52,8 +54,12 @@ pub fn preset_names() -> impl Iterator<Item = &'static str> {
     PRESETS.iter().map(|p| p.name)
 }
 
-/// The parsed preset with this name.
+/// The parsed preset with this name (each is parsed once, then cloned).
 pub fn preset(name: &str) -> Option<Scenario> {
-    let p = PRESETS.iter().find(|p| p.name == name)?;
-    Some(Scenario::from_json(p.json).expect("built-in presets are valid (tested)"))
+    static PARSED: [OnceLock<Scenario>; PRESETS.len()] = [const { OnceLock::new() }; PRESETS.len()];
+    let i = PRESETS.iter().position(|p| p.name == name)?;
+    let parsed = PARSED[i].get_or_init(|| {
+        Scenario::from_json(PRESETS[i].json).expect("built-in presets are valid (tested)")
+    });
+    Some(parsed.clone())
 }
