@@ -124,8 +124,7 @@ pub fn TimeControls() -> impl IntoView {
                 "⚄ New seed"
             </button>
             <span class="clock" data-testid="clock" data-ns=move || d.clock.get().0 aria-label="Virtual time">
-                "t = "
-                {clock}
+                <span class="clock-text">"t = "{clock}</span>
             </span>
             <span class="seed" data-testid="seed">"seed "{move || d.seed.get()}</span>
             <Show when=move || d.effective.get().is_some()>

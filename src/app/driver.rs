@@ -384,11 +384,23 @@ impl Driver {
             }
         }
         self.publish_flights(ts);
-        let nodes_due = force
-            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
+        let slow = force
             || self
                 .state
-                .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS);
+                .with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
+        // The log refreshes as often, but never in the same frame as the metrics: each of
+        // them alone fits in a frame.
+        let log_due =
+            force || (!slow && self.state.with_value(|s| ts - s.last_log >= SLOW_UPDATE_MS));
+        // The throttled node refresh waits for a frame without a metrics or log refresh (one
+        // frame later at most), for the same reason.
+        let nodes_due = force
+            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
+            || (!slow
+                && !log_due
+                && self
+                    .state
+                    .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS));
         if nodes_due {
             self.state.update_value(|s| s.last_nodes = ts);
             let nodes = self.engine.with_value(Engine::nodes_view);
@@ -427,10 +439,6 @@ impl Driver {
                 st.dirty = true;
             });
         }
-        let slow = force
-            || self
-                .state
-                .with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
         if slow {
             self.state.update_value(|s| s.last_slow = ts);
             let stats = self.engine.with_value(|e| {
@@ -451,10 +459,6 @@ impl Driver {
                 self.stats.set(stats);
             }
         }
-        // The log refreshes as often, but never in the same frame as the metrics: each of
-        // them alone fits in a frame.
-        let log_due =
-            force || (!slow && self.state.with_value(|s| ts - s.last_log >= SLOW_UPDATE_MS));
         if log_due {
             if let Some(Some(rows)) = self.state.try_update_value(|s| {
                 s.last_log = ts;

@@ -133,37 +133,57 @@ pub fn Metrics() -> impl IntoView {
     }
 }
 
-/// Latency percentiles of every node that measures them.
+/// Latency percentiles of every node that measures them. The rows are built when a node
+/// starts measuring (or the scenario changes); a metrics refresh only sets the figures.
 #[component]
 fn LatencyTable() -> impl IntoView {
     let d = expect_context::<Driver>();
-    let rows = move || {
-        let names = d.scenario.with(|s| {
+    let names = Memo::new(move |_| {
+        d.scenario.with(|s| {
             s.nodes
                 .iter()
                 .map(|n| (label(s, n), n.role.as_str()))
                 .collect::<Vec<_>>()
-        });
+        })
+    });
+    let measuring = Memo::new(move |_| {
         d.stats.with(|st| {
             st.latency
                 .iter()
                 .enumerate()
                 .filter(|(_, l)| l.count > 0)
-                .map(|(i, l)| {
-                    let (name, role) = names.get(i).cloned().unwrap_or_default();
-                    let what = if role == "client" { "call" } else { "end-to-end" };
-                    view! {
-                        <tr data-latency=i>
-                            <th scope="row">{name}<span class="dim">{format!(" ({what})")}</span></th>
-                            <td>{l.count}</td>
-                            <td>{ms(l.p50_ms)}</td>
-                            <td>{ms(l.p90_ms)}</td>
-                            <td>{ms(l.p99_ms)}</td>
-                        </tr>
-                    }
-                })
-                .collect_view()
+                .map(|(i, _)| i)
+                .collect::<Vec<_>>()
         })
+    });
+    let rows = move || {
+        names.with(|names| {
+            measuring
+                .get()
+                .into_iter()
+                .map(|i| (i, names.get(i).cloned().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+    };
+    let row = move |(i, (name, role)): (usize, (String, &'static str))| {
+        let what = if role == "client" {
+            "call"
+        } else {
+            "end-to-end"
+        };
+        let l = Memo::new(move |_| {
+            d.stats
+                .with(|st| st.latency.get(i).cloned().unwrap_or_default())
+        });
+        view! {
+            <tr data-latency=i>
+                <th scope="row">{name}<span class="dim">{format!(" ({what})")}</span></th>
+                <td>{move || l.with(|l| l.count)}</td>
+                <td>{move || l.with(|l| ms(l.p50_ms))}</td>
+                <td>{move || l.with(|l| ms(l.p90_ms))}</td>
+                <td>{move || l.with(|l| ms(l.p99_ms))}</td>
+            </tr>
+        }
     };
     view! {
         <table class="latency">
@@ -171,7 +191,7 @@ fn LatencyTable() -> impl IntoView {
             <thead>
                 <tr><th scope="col">"node"</th><th scope="col">"n"</th><th scope="col">"p50"</th><th scope="col">"p90"</th><th scope="col">"p99"</th></tr>
             </thead>
-            <tbody>{rows}</tbody>
+            <tbody><For each=rows key=|r| r.clone() children=row/></tbody>
         </table>
     }
 }

@@ -128,11 +128,17 @@ fn line_view(c: TheoryCheck) -> impl IntoView {
 pub fn Theory() -> impl IntoView {
     let d = expect_context::<Driver>();
     // Recomputed with the slow metrics refresh, on notable events and on scenario changes.
+    // A line M/M/c does not describe shows no measurement: without it, such a line compares
+    // equal from one refresh to the next, and the panel is not built again for nothing.
     let checks = Memo::new(move |_| {
         d.stats.track();
         d.log.track();
         d.scenario.track();
-        d.with_engine(|e| e.theory())
+        let mut checks = d.with_engine(|e| e.theory());
+        for c in checks.iter_mut().filter(|c| c.prediction.is_none()) {
+            c.measured = Measured::default();
+        }
+        checks
     });
     view! {
         <section class="theory" data-testid="theory" aria-labelledby="theory-title">

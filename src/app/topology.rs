@@ -6,7 +6,7 @@ use super::driver::{Driver, DOT_CAP};
 use super::flights::{kind_label, shape, BundleBadge, BurstMark};
 use super::layout::{instance_count, Layout, LinkGeom, Rect, LOG_HEAD_H, NODE_W};
 use crate::scenario::{Fault, LinkState, Role};
-use crate::sim::{BoxView, InstanceView, MsgKind};
+use crate::sim::{InstanceView, MsgKind};
 use leptos::prelude::*;
 
 /// `performance.mark` set when the topology is first in the document (read by
@@ -407,10 +407,16 @@ fn InstanceRow(
     per_instance: bool,
 ) -> impl IntoView {
     let d = expect_context::<Driver>();
+    // Without the processed count, which the row does not show: it changes at every refresh
+    // and would re-run every closure below.
     let v = Memo::new(move |_| {
         d.nodes.with(|n| {
             n.get(node)
-                .and_then(|n| n.instances.get(inst).cloned())
+                .and_then(|n| n.instances.get(inst))
+                .map(|i| InstanceView {
+                    processed: 0,
+                    ..i.clone()
+                })
                 .unwrap_or_default()
         })
     });
@@ -481,7 +487,9 @@ fn InstanceRow(
     }
 }
 
-/// A queue, log or exchange inside a broker.
+/// A queue, log or exchange inside a broker. Its elements are built once per kind, name and
+/// partition count; a refresh of the node states only sets the numbers, texts and bar widths
+/// that changed (a rebuilt view would set every attribute of every element again).
 #[component]
 fn BrokerBox(
     /// Node index of the broker.
@@ -503,58 +511,68 @@ fn BrokerBox(
     });
     let Rect { x, y, w, h } = rect;
     let kind = v.with_untracked(|v| v.kind);
+    // What the elements are: a change of it builds them again.
+    let shape = Memo::new(move |_| v.with(|v| (v.kind, v.name.clone(), v.partitions.len())));
     let body = move || -> AnyView {
-        let bv: BoxView = v.get();
-        match bv.kind {
+        let (kind, name, parts) = shape.get();
+        match kind {
             "queue" => {
-                let frac = (bv.depth as f64 / 50.0).min(1.0);
-                let detail = format!(
-                    "{} ready · {} unacked{}",
-                    bv.depth,
-                    bv.unacked,
-                    if bv.dead_letters > 0 { format!(" · DLQ {}", bv.dead_letters) } else { String::new() }
-                );
+                let depth = Memo::new(move |_| v.with(|v| v.depth));
+                let frac = Memo::new(move |_| (depth.get() as f64 / 50.0).min(1.0));
+                let detail = move || {
+                    v.with(|bv| {
+                        format!(
+                            "{} ready · {} unacked{}",
+                            bv.depth,
+                            bv.unacked,
+                            if bv.dead_letters > 0 { format!(" · DLQ {}", bv.dead_letters) } else { String::new() }
+                        )
+                    })
+                };
                 view! {
-                    <text class="box-name" x=x + 6.0 y=y + 13.0>{format!("▤ {}", bv.name)}</text>
-                    <text class="box-num" x=x + w - 6.0 y=y + 13.0 data-depth=bv.depth>{bv.depth}</text>
+                    <text class="box-name" x=x + 6.0 y=y + 13.0>{format!("▤ {name}")}</text>
+                    <text class="box-num" x=x + w - 6.0 y=y + 13.0 data-depth=move || depth.get()>{move || depth.get()}</text>
                     <rect class="depth-track" x=x + 6.0 y=y + 18.0 width=w - 12.0 height="6" rx="3"></rect>
-                    <rect class="depth-bar" class:full={frac >= 1.0} x=x + 6.0 y=y + 18.0 width=(w - 12.0) * frac height="6" rx="3"></rect>
+                    <rect class="depth-bar" class:full={move || frac.get() >= 1.0} x=x + 6.0 y=y + 18.0 width=move || (w - 12.0) * frac.get() height="6" rx="3"></rect>
                     <text class="box-detail" x=x + 6.0 y=y + 34.0>{detail}</text>
                 }
                 .into_any()
             }
             "log" => {
-                let rows = bv
-                    .partitions
-                    .iter()
-                    .enumerate()
-                    .map(|(p, pv)| {
+                let rows = (0..parts)
+                    .map(|p| {
+                        let pv = Memo::new(move |_| v.with(|v| v.partitions.get(p).cloned().unwrap_or_default()));
+                        let frac = Memo::new(move |_| {
+                            pv.with(|pv| (pv.end.saturating_sub(pv.committed) as f64 / 20.0).min(1.0))
+                        });
                         let py = y + LOG_HEAD_H + p as f64 * part_h;
-                        let lag = pv.end.saturating_sub(pv.committed);
-                        let frac = (lag as f64 / 20.0).min(1.0);
-                        let owner = pv.owner.map_or("—".to_string(), |o| format!("C{}", o + 1));
                         let label = (part_h >= 12.0).then(|| {
                             view! {
                                 <text class="part-text" x=x + 6.0 y=py + 10.0>
-                                    {format!("p{p}  end {} · commit {} · {owner}", pv.end, pv.committed)}
+                                    {move || {
+                                        pv.with(|pv| {
+                                            let owner = pv.owner.map_or("—".to_string(), |o| format!("C{}", o + 1));
+                                            format!("p{p}  end {} · commit {} · {owner}", pv.end, pv.committed)
+                                        })
+                                    }}
                                 </text>
                             }
                         });
                         view! {
                             <rect class="part-bg" x=x + 2.0 y=py width=w - 4.0 height=part_h - 1.0 rx="2"></rect>
-                            <rect class="lag-bar" x=x + w - 4.0 - 30.0 * frac y=py + 1.0 width=30.0 * frac height=(part_h - 3.0).max(1.0)></rect>
+                            <rect class="lag-bar" x=move || x + w - 4.0 - 30.0 * frac.get() y=py + 1.0 width=move || 30.0 * frac.get() height=(part_h - 3.0).max(1.0)></rect>
                             {label}
                         }
                     })
                     .collect_view();
                 view! {
-                    <text class="box-name" x=x + 6.0 y=y + 14.0>{format!("☰ {} (log)", bv.name)}</text>
-                    <text class="box-num" x=x + w - 6.0 y=y + 14.0>{format!("lag {}", bv.depth)}</text>
+                    <text class="box-name" x=x + 6.0 y=y + 14.0>{format!("☰ {name} (log)")}</text>
+                    <text class="box-num" x=x + w - 6.0 y=y + 14.0>{move || format!("lag {}", v.with(|v| v.depth))}</text>
                     {rows}
                 }
                 .into_any()
             }
-            _ => view! { <text class="box-name" x=x + 6.0 y=y + 16.0>{format!("⇉ {} (exchange)", bv.name)}</text> }.into_any(),
+            _ => view! { <text class="box-name" x=x + 6.0 y=y + 16.0>{format!("⇉ {name} (exchange)")}</text> }.into_any(),
         }
     };
     view! {
