@@ -574,7 +574,18 @@ impl Engine {
     }
 
     /// Ends a message: done, lost, expired or dead-lettered (and records it).
+    // Inlined: most callers end a message as done, which only moves it to its final state.
+    #[inline(always)]
     pub(crate) fn finish(&mut self, slot: u32, state: MsgState) {
+        if state == MsgState::Done {
+            self.set_state(slot, state);
+        } else {
+            self.finish_not_done(slot, state);
+        }
+    }
+
+    /// [`Engine::finish`] for a lost, expired or dead-lettered message.
+    fn finish_not_done(&mut self, slot: u32, state: MsgState) {
         let Some(m) = self.msgs.get(slot) else {
             return;
         };
@@ -667,6 +678,7 @@ impl Engine {
         self.link_between(a, b).is_some_and(|l| !self.links[l].cut)
     }
 
+    #[inline(always)]
     pub(crate) fn emit(
         &mut self,
         kind: OutputKind,

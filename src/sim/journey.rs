@@ -65,11 +65,22 @@ pub const MAX_STEPS: usize = 48;
 pub const RECENT: u64 = 512;
 
 /// Bounded store of journeys: the most recent [`RECENT`] logical ids plus pinned ones.
-#[derive(Default)]
 pub struct Journeys {
-    recent: Vec<Option<Journey>>,
+    /// The journey of origin `o` is at `o % RECENT` if that slot's origin is `o` (a slot
+    /// never used has origin 0 and no steps; every journey kept has a step).
+    recent: Box<[Journey; RECENT as usize]>,
     pinned: BTreeMap<u64, Journey>,
     newest: u64,
+}
+
+impl Default for Journeys {
+    fn default() -> Self {
+        Journeys {
+            recent: Box::new(std::array::from_fn(|_| Journey::default())),
+            pinned: BTreeMap::new(),
+            newest: 0,
+        }
+    }
 }
 
 impl Journeys {
@@ -84,16 +95,16 @@ impl Journeys {
         if origin + RECENT <= self.newest {
             return;
         }
-        self.newest = self.newest.max(origin);
-        match self.recent.get_mut((origin % RECENT) as usize) {
-            Some(Some(j)) if j.origin == origin => {
-                if j.steps.len() < MAX_STEPS {
-                    super::fast::push(&mut j.steps, (at, step()));
-                } else {
-                    j.truncated += 1;
-                }
+        // A slot holding this origin was filled by `record_new`, which raised `newest` to it.
+        let j = &mut self.recent[(origin % RECENT) as usize];
+        if j.origin == origin {
+            if j.steps.len() < MAX_STEPS {
+                super::fast::push(&mut j.steps, (at, step()));
+            } else {
+                j.truncated += 1;
             }
-            _ => self.record_new(origin, at, step()),
+        } else {
+            self.record_new(origin, at, step());
         }
     }
 
@@ -104,39 +115,22 @@ impl Journeys {
         }
     }
 
-    /// The first step of a journey kept in the recent window.
+    /// The first step of a journey kept in the recent window: it replaces the journey of
+    /// the origin `RECENT` before it, reusing its storage (no allocation per message).
     #[cold]
     fn record_new(&mut self, origin: u64, at: SimTime, step: Step) {
-        if self.recent.is_empty() {
-            self.recent = vec![None; RECENT as usize];
-        }
-        let slot = &mut self.recent[(origin % RECENT) as usize];
-        match slot {
-            Some(j) if j.origin == origin => push(j, at, step),
-            Some(j) => {
-                // Reuse the evicted journey's storage: no allocation per message.
-                j.origin = origin;
-                j.steps.clear();
-                j.truncated = 0;
-                push(j, at, step);
-            }
-            None => {
-                let mut j = Journey {
-                    origin,
-                    ..Default::default()
-                };
-                push(&mut j, at, step);
-                *slot = Some(j);
-            }
-        }
+        self.newest = self.newest.max(origin);
+        let j = &mut self.recent[(origin % RECENT) as usize];
+        j.origin = origin;
+        j.steps.clear();
+        j.truncated = 0;
+        push(j, at, step);
     }
     /// The journey of `origin`, if kept.
     pub fn get(&self, origin: u64) -> Option<&Journey> {
         self.pinned.get(&origin).or_else(|| {
-            self.recent
-                .get((origin % RECENT) as usize)?
-                .as_ref()
-                .filter(|j| j.origin == origin)
+            let j = &self.recent[(origin % RECENT) as usize];
+            (j.origin == origin && !j.steps.is_empty()).then_some(j)
         })
     }
     /// Keeps recording `origin` beyond the recent window (at most 32 pinned; the oldest goes).
