@@ -76,10 +76,27 @@ test("clicking a drawn message opens it; clicking a node beside it still crashes
   app.assertNoErrors();
 });
 
+test("the event log is not refreshed while it is off screen, and is as soon as it is back", async (t) => {
+  const app = await open(t, "mode=at-scale&seed=4&speed=1");
+  const { page } = app;
+  const offScreen = () => page.$eval("[data-testid=log]", (ol) => ol.getBoundingClientRect().top > innerHeight);
+  assert.equal(await offScreen(), true, "at 1280x800 the log starts below the fold");
+  await page.click("[data-testid=play]");
+  // Hundreds of messages delivered (each one a log row) while the log was out of view.
+  await page.waitForFunction(() => Number(document.querySelector("[data-counter=delivered]").textContent) >= 500);
+  assert.equal(await offScreen(), true);
+  assert.equal(await page.locator("[data-testid=log] li[aria-posinset]").count(), 0, "no rows built off screen");
+  await page.locator("[data-testid=log]").scrollIntoViewIfNeeded();
+  await page.waitForSelector("[data-testid=log] li[aria-posinset='1']");
+  app.assertNoErrors();
+});
+
 test("the event log scrolls through its 200 rows with only those in view in the document", async (t) => {
   const app = await open(t, "mode=at-scale&seed=4&speed=1");
   const { page } = app;
   await page.click("[data-testid=play]");
+  // Off screen the log is not refreshed: bring it into view.
+  await page.locator("[data-testid=log]").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => Number(document.querySelector("[data-testid=log] li[aria-setsize]")?.getAttribute("aria-setsize")) === 200);
   await page.click("[data-testid=play]");
   const rows = () => page.$$eval("[data-testid=log] li[aria-posinset]", (els) => els.map((e) => Number(e.getAttribute("aria-posinset"))));

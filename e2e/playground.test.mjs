@@ -247,6 +247,7 @@ test("the inspector shows the bytes of a selected message", async (t) => {
 
   // Event-log rows open the inspector too (the run is still playing).
   assert.equal(await playing(page), true);
+  await page.locator("[data-testid=log]").scrollIntoViewIfNeeded();
   await page.waitForSelector("[data-testid=log] button");
   await page.locator("[data-testid=log] button").first().click();
   await page.waitForSelector("[data-testid=hex] .byte");

@@ -138,6 +138,8 @@ struct LoopState {
     wall_acc: f64,
     virt_acc: f64,
     dirty: bool,
+    /// The event log is off screen: its rows are not refreshed until it is back.
+    log_hidden: bool,
 }
 
 /// The engine handle: `Copy`, provided through context.
@@ -288,6 +290,17 @@ impl Driver {
         d
     }
 
+    /// The event log went on or off screen. Off screen its rows are not refreshed (the run
+    /// keeps collecting them); back on screen they are at the next frame.
+    pub fn show_log(self, shown: bool) {
+        self.state.update_value(|s| {
+            s.log_hidden = !shown;
+            if shown {
+                s.last_log = f64::NEG_INFINITY;
+            }
+        });
+    }
+
     /// Starts the requestAnimationFrame loop; it stops when the calling owner is cleaned up.
     pub fn start(self) {
         let alive = Arc::new(AtomicBool::new(true));
@@ -390,8 +403,11 @@ impl Driver {
                 .with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
         // The log refreshes as often, but never in the same frame as the metrics: each of
         // them alone fits in a frame.
-        let log_due =
-            force || (!slow && self.state.with_value(|s| ts - s.last_log >= SLOW_UPDATE_MS));
+        let log_due = force
+            || (!slow
+                && self
+                    .state
+                    .with_value(|s| !s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS));
         // The throttled node refresh waits for a frame without a metrics or log refresh (one
         // frame later at most), for the same reason.
         let nodes_due = force

@@ -51,6 +51,10 @@ pub fn EventLog() -> impl IntoView {
     });
     // Index of the first row in the document.
     let first = RwSignal::new(0usize);
+    // Off screen, the rows are not refreshed: a long run churns all of them four times a
+    // second, and laying out their new text is the costliest refresh of a frame.
+    let list = NodeRef::<leptos::html::Ol>::new();
+    watch_on_screen(list, move |shown| d.show_log(shown));
     let rows = Memo::new(move |_| {
         let (nf, kf) = (node.get(), kind.get());
         let n: Option<u16> = nf.parse().ok();
@@ -98,6 +102,7 @@ pub fn EventLog() -> impl IntoView {
         // changes when the log refreshes: a busy run replaces all 200 rows 4 times a second,
         // and rebuilding or retexting them all costs more than a frame.
         <ol
+            node_ref=list
             class="log"
             data-testid="log"
             aria-label="Events, newest first"
@@ -130,6 +135,43 @@ pub fn EventLog() -> impl IntoView {
 }
 
 /// Height of a row in CSS pixels (`.log > li` in style.css).
+/// Calls `f` with whether `el` is on screen, now and at every change, until cleanup. Without
+/// IntersectionObserver the element counts as on screen.
+fn watch_on_screen(el: NodeRef<leptos::html::Ol>, f: impl Fn(bool) + Copy + Send + Sync + 'static) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let kept = StoredValue::new_local(
+        None::<(
+            web_sys::IntersectionObserver,
+            Closure<dyn Fn(js_sys::Array)>,
+        )>,
+    );
+    Effect::new(move |_| {
+        let Some(target) = el.get() else { return };
+        let callback = Closure::<dyn Fn(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            if let Some(e) = entries
+                .iter()
+                .last()
+                .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+            {
+                f(e.is_intersecting());
+            }
+        });
+        match web_sys::IntersectionObserver::new(callback.as_ref().unchecked_ref()) {
+            Ok(o) => {
+                o.observe(&target);
+                kept.set_value(Some((o, callback)));
+            }
+            Err(_) => f(true),
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some((o, _))) = kept.try_update_value(Option::take) {
+            o.disconnect();
+        }
+        f(true);
+    });
+}
+
 const ROW_PX: f64 = 20.0;
 /// Rows in the document: the 340-pixel list shows 17.
 const WINDOW: usize = 24;
