@@ -287,6 +287,8 @@ pub struct Series {
     pub window_ns: u64,
     points: std::collections::VecDeque<SeriesPoint>,
     cur_index: u64,
+    /// Start of the window after the current one (saturating), kept with `cur_index`.
+    next_boundary: SimTime,
     cur_done: u64,
     cur_errors: u64,
     cur_lat: Latency,
@@ -298,6 +300,7 @@ impl Series {
             window_ns: window_ns.max(1),
             points: Default::default(),
             cur_index: 0,
+            next_boundary: SimTime(window_ns.max(1)),
             cur_done: 0,
             cur_errors: 0,
             cur_lat: Latency::default(),
@@ -308,8 +311,9 @@ impl Series {
         now.0 / self.window_ns
     }
     /// Start of the window after the current one (saturating).
+    #[inline(always)]
     pub(crate) fn next_boundary(&self) -> SimTime {
-        SimTime((self.cur_index + 1).saturating_mul(self.window_ns))
+        self.next_boundary
     }
     pub(crate) fn current(&self) -> u64 {
         self.cur_index
@@ -333,6 +337,7 @@ impl Series {
         }
         self.points.push_back(p);
         self.cur_index += 1;
+        self.next_boundary = SimTime((self.cur_index + 1).saturating_mul(self.window_ns));
         self.cur_done = 0;
         self.cur_errors = 0;
         if self.cur_lat.count() > 0 {

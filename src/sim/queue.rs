@@ -86,6 +86,8 @@ pub struct EventQueue<E> {
     lanes: [Lane<E>; LANES],
     /// Key at the head of each lane (`SENTINEL` when empty).
     heads: [u128; LANES],
+    /// The lane with the smallest head: a pop compares it with the heap's root only.
+    min_lane: usize,
     /// Time of the newest entry of each lane.
     tails: [u64; LANES],
     seq: u64,
@@ -99,6 +101,7 @@ impl<E> Default for EventQueue<E> {
             events: Vec::new(),
             lanes: Default::default(),
             heads: [SENTINEL; LANES],
+            min_lane: 0,
             tails: [0; LANES],
             seq: 0,
             len: 0,
@@ -119,6 +122,9 @@ impl<E: Copy> EventQueue<E> {
             if empty || self.tails[lane] <= at.0 {
                 if empty {
                     self.heads[lane] = key;
+                    if key < self.heads[self.min_lane] {
+                        self.min_lane = lane;
+                    }
                 }
                 self.tails[lane] = at.0;
                 self.lanes[lane].push(key, event);
@@ -147,21 +153,30 @@ impl<E: Copy> EventQueue<E> {
         self.events[hole] = event;
     }
 
-    /// The smallest key and where it is (`LANES` for the heap). Keys are unique, so the
-    /// order of the comparisons does not matter (all `SENTINEL` only when empty).
+    /// The smallest key and where it is (`LANES` for the heap). Keys are unique (both
+    /// `SENTINEL` only when empty).
     #[inline(always)]
     fn first(&self) -> (u128, usize) {
-        let h = &self.heads;
-        let (a, ia) = if h[1] < h[0] { (h[1], 1) } else { (h[0], 0) };
-        let (b, ib) = if self.keys[0] < h[2] {
+        let lane = self.heads[self.min_lane];
+        if self.keys[0] < lane {
             (self.keys[0], LANES)
         } else {
-            (h[2], 2)
-        };
-        if b < a {
-            (b, ib)
+            (lane, self.min_lane)
+        }
+    }
+
+    /// The lane with the smallest head (the queue has exactly three lanes).
+    #[inline(always)]
+    fn min_lane(heads: &[u128; LANES]) -> usize {
+        let (a, ia) = if heads[1] < heads[0] {
+            (heads[1], 1)
         } else {
-            (a, ia)
+            (heads[0], 0)
+        };
+        if heads[2] < a {
+            2
+        } else {
+            ia
         }
     }
 
@@ -194,6 +209,7 @@ impl<E: Copy> EventQueue<E> {
         if src < LANES {
             let (event, next) = self.lanes[src].pop();
             self.heads[src] = next;
+            self.min_lane = Self::min_lane(&self.heads);
             return Some((SimTime((key >> 64) as u64), event));
         }
         let event = self.heap_pop_root();
