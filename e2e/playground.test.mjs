@@ -71,8 +71,10 @@ test("playing moves messages and advances the clock; pausing freezes it", async 
     first,
     { polling: "raf", timeout: 15000 },
   );
+  // The readout refreshes ten times a second while playing: wait for its next refresh
+  // (a fixed number of frames can fall between two of them).
   const before = await clockNs(page);
-  await frames(page, 5);
+  await page.waitForFunction((b) => Number(document.querySelector("[data-testid=clock]").dataset.ns) > b, before, { timeout: 5000 });
   assert.ok((await clockNs(page)) > before, "the clock advances while playing");
 
   await page.click("[data-testid=play]");
