@@ -38,7 +38,7 @@ pub(crate) enum Event {
 /// An [`Event`] packed into two words: it goes through the queue in registers (building the
 /// enum in memory field by field and copying it as a whole stalls store forwarding).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Packed(u64, u64);
+pub(crate) struct Packed(pub(crate) u64, pub(crate) u64);
 
 impl Event {
     #[inline(always)]
@@ -320,7 +320,7 @@ impl Engine {
         self.outputs.drain()
     }
     /// Journeys of recent and pinned messages.
-    pub fn journey(&self, origin: u64) -> Option<&super::journey::Journey> {
+    pub fn journey(&self, origin: u64) -> Option<super::journey::Journey> {
         self.journeys.get(origin)
     }
     /// Keep recording this message's journey.
@@ -339,12 +339,11 @@ impl Engine {
         let Some((at, ev)) = self.queue.pop_until(t) else {
             return false;
         };
-        let ev = ev.unpack();
         debug_assert!(at >= self.now, "time never goes back");
         self.advance_to(at);
         self.events += 1;
-        self.trace.record(at, &ev);
-        self.handle(ev);
+        self.trace.record(at, ev);
+        self.handle(ev.unpack());
         if self.check_invariants && self.violation.is_none() {
             self.violation = self.check();
         }

@@ -61,51 +61,57 @@ pub struct Journey {
 
 /// Steps kept per journey.
 pub const MAX_STEPS: usize = 48;
-/// Recent journeys kept.
-pub const RECENT: u64 = 512;
+/// Steps of recent messages kept, all messages together (a power of two).
+pub const RECENT_STEPS: usize = 8192;
 
-/// Bounded store of journeys: the most recent [`RECENT`] logical ids plus pinned ones.
+/// Bounded store of journeys: the newest [`RECENT_STEPS`] steps of every message, plus
+/// pinned messages' journeys in full (up to [`MAX_STEPS`] steps each).
+///
+/// Recording a step writes it at the head of one ring (its origin, time and step in
+/// parallel arrays): a few stores to memory written in order, with no per-message storage
+/// to look up. Asking for a journey gathers its steps from the ring, which only the
+/// inspector and tests do, a few times a second at most.
 pub struct Journeys {
-    /// The journey of origin `o` is at `o % RECENT` if that slot's origin is `o` (a slot
-    /// never used has origin 0 and no steps; every journey kept has a step).
-    recent: Box<[Journey; RECENT as usize]>,
+    /// Origin of each ring entry (0: never written; origins start at 1).
+    origins: Box<[u64; RECENT_STEPS]>,
+    /// Time and step of each ring entry.
+    steps: Box<[(SimTime, Step); RECENT_STEPS]>,
+    /// Next entry to write (the oldest entry once the ring is full).
+    head: usize,
     pinned: BTreeMap<u64, Journey>,
-    newest: u64,
+}
+
+/// A boxed array of `N` copies of `v`, built on the heap.
+fn boxed<T: Clone, const N: usize>(v: T) -> Box<[T; N]> {
+    vec![v; N]
+        .into_boxed_slice()
+        .try_into()
+        .unwrap_or_else(|_| unreachable!("the vector has N entries"))
 }
 
 impl Default for Journeys {
     fn default() -> Self {
         Journeys {
-            recent: Box::new(std::array::from_fn(|_| Journey::default())),
+            origins: boxed(0),
+            steps: boxed((SimTime::ZERO, Step::Acked)),
+            head: 0,
             pinned: BTreeMap::new(),
-            newest: 0,
         }
     }
 }
 
 impl Journeys {
-    // Always inlined: the step is written straight into the journey instead of being
-    // stored by the caller and reloaded wider (a store-forwarding stall per step).
-    /// `step` builds the step only where it is stored, so it is written in place.
+    /// Records a step of `origin`'s journey. `step` builds the step only where it is
+    /// stored, so it is written in place.
     #[inline(always)]
     pub(crate) fn record(&mut self, origin: u64, at: SimTime, step: impl Fn() -> Step) {
         if !self.pinned.is_empty() {
             self.record_pinned(origin, at, step());
         }
-        if origin + RECENT <= self.newest {
-            return;
-        }
-        // A slot holding this origin was filled by `record_new`, which raised `newest` to it.
-        let j = &mut self.recent[(origin % RECENT) as usize];
-        if j.origin == origin {
-            if j.steps.len() < MAX_STEPS {
-                super::fast::push(&mut j.steps, (at, step()));
-            } else {
-                j.truncated += 1;
-            }
-        } else {
-            self.record_new(origin, at, step());
-        }
+        let i = self.head;
+        self.head = (i + 1) & (RECENT_STEPS - 1);
+        self.origins[i] = origin;
+        self.steps[i] = (at, step());
     }
 
     #[cold]
@@ -115,23 +121,29 @@ impl Journeys {
         }
     }
 
-    /// The first step of a journey kept in the recent window: it replaces the journey of
-    /// the origin `RECENT` before it, reusing its storage (no allocation per message).
-    #[cold]
-    fn record_new(&mut self, origin: u64, at: SimTime, step: Step) {
-        self.newest = self.newest.max(origin);
-        let j = &mut self.recent[(origin % RECENT) as usize];
-        j.origin = origin;
-        j.steps.clear();
-        j.truncated = 0;
-        push(j, at, step);
+    /// The journey of `origin` in the ring (its steps still there, oldest first).
+    fn recent(&self, origin: u64) -> Option<Journey> {
+        let mut j = Journey {
+            origin,
+            ..Default::default()
+        };
+        for k in 0..RECENT_STEPS {
+            let i = (self.head + k) & (RECENT_STEPS - 1);
+            if self.origins[i] == origin {
+                let (at, step) = self.steps[i];
+                push(&mut j, at, step);
+            }
+        }
+        (!j.steps.is_empty()).then_some(j)
     }
+
     /// The journey of `origin`, if kept.
-    pub fn get(&self, origin: u64) -> Option<&Journey> {
-        self.pinned.get(&origin).or_else(|| {
-            let j = &self.recent[(origin % RECENT) as usize];
-            (j.origin == origin && !j.steps.is_empty()).then_some(j)
-        })
+    pub fn get(&self, origin: u64) -> Option<Journey> {
+        match self.pinned.get(&origin) {
+            Some(j) => Some(j.clone()),
+            None if origin == 0 => None,
+            None => self.recent(origin),
+        }
     }
     /// Keeps recording `origin` beyond the recent window (at most 32 pinned; the oldest goes).
     pub fn pin(&mut self, origin: u64) {
@@ -142,7 +154,7 @@ impl Journeys {
             let first = *self.pinned.keys().next().expect("non-empty");
             self.pinned.remove(&first);
         }
-        let j = self.get(origin).cloned().unwrap_or(Journey {
+        let j = self.get(origin).unwrap_or(Journey {
             origin,
             ..Default::default()
         });

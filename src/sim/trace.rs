@@ -1,6 +1,6 @@
 //! The event trace (hashed, optionally recorded) and the notable-event outputs.
 
-use super::engine::Event;
+use super::engine::{Event, Packed};
 use super::message::{Endpoint, MsgKind};
 use super::time::SimTime;
 use serde::Serialize;
@@ -33,113 +33,24 @@ fn encode(ev: &Event) -> (&'static str, u64, u64) {
     }
 }
 
-const FNV_PRIME: u64 = 0x0100_0000_01b3;
+/// Multipliers of the trace hash: odd, so multiplying by one is a bijection on `u64`.
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+const MIX_T: u64 = 0xbf58_476d_1ce4_e5b9;
+const MIX_A: u64 = 0x94d0_49bb_1331_11eb;
+const MIX_B: u64 = 0xd6e8_feb8_6659_fd93;
 
-#[inline(always)]
-fn fnv_byte(h: u64, x: u8) -> u64 {
-    (h ^ x as u64).wrapping_mul(FNV_PRIME)
-}
-
-/// `FNV_PRIME` to the powers 0..=8.
-const PRIME_POW: [u64; 9] = {
-    let mut p = [1u64; 9];
-    let mut i = 1;
-    while i < 9 {
-        p[i] = p[i - 1].wrapping_mul(FNV_PRIME);
-        i += 1;
-    }
-    p
-};
-
-/// FNV-1a over the eight little-endian bytes of `v` (unrolled).
+/// The trace: a hash of every processed event, and the events themselves while recording.
 ///
-/// FNV-1a over a zero byte is a multiplication by the prime, so when the bytes from `K` on
-/// are all zero (as they are for times, slots and ids of any run shorter than hours) they
-/// take one multiplication by a power of the prime: the same value, a much shorter chain of
-/// dependent multiplications.
-#[inline(always)]
-fn fnv_u64<const K: usize>(mut h: u64, v: u64) -> u64 {
-    const { assert!(K > 0 && K < 8) };
-    for i in 0..K {
-        h = fnv_byte(h, (v >> (8 * i)) as u8);
-    }
-    if v >> (8 * K) == 0 {
-        h.wrapping_mul(PRIME_POW[8 - K])
-    } else {
-        for i in K..8 {
-            h = fnv_byte(h, (v >> (8 * i)) as u8);
-        }
-        h
-    }
-}
-
-/// Event names, indexed by [`name_index`] (the same strings as `encode(ev).0`).
-const NAMES: [&str; 10] = [
-    "arrive",
-    "arrival",
-    "caller_start",
-    "service_done",
-    "consume_done",
-    "deadline",
-    "retry",
-    "confirm_timeout",
-    "commit_tick",
-    "fault",
-];
-
-#[inline(always)]
-fn name_index(ev: &Event) -> usize {
-    match ev {
-        Event::Arrive { .. } => 0,
-        Event::Arrival { .. } => 1,
-        Event::CallerStart { .. } => 2,
-        Event::ServiceDone { .. } => 3,
-        Event::ConsumeDone { .. } => 4,
-        Event::Deadline { .. } => 5,
-        Event::RetryFire { .. } => 6,
-        Event::ConfirmTimeout { .. } => 7,
-        Event::CommitTick { .. } => 8,
-        Event::Fault { .. } => 9,
-    }
-}
-
-/// FNV-1a over a fixed string as a function of the state `h` before it:
-/// `h * prime^len + offset[h & 0xff]`.
-///
-/// Why: xor with a byte changes only the low byte of the state, and the low byte of a
-/// product depends only on the low bytes of its factors. So the low byte evolves on its own
-/// along the string, and each step adds `prime * ((low ^ x) - low)` to `prime * state`;
-/// the sum of those additions depends only on the starting low byte. One table lookup and
-/// one multiplication replace a dependent multiplication per character.
-struct NameStep {
-    pow: u64,
-    offset: [u64; 256],
-}
-
-impl NameStep {
-    fn new(name: &str) -> NameStep {
-        let pow = name.bytes().fold(1u64, |p, _| p.wrapping_mul(FNV_PRIME));
-        let mut offset = [0u64; 256];
-        for (low, o) in offset.iter_mut().enumerate() {
-            let h = name.bytes().fold(low as u64, fnv_byte);
-            *o = h.wrapping_sub(pow.wrapping_mul(low as u64));
-        }
-        NameStep { pow, offset }
-    }
-    #[inline(always)]
-    fn apply(&self, h: u64) -> u64 {
-        h.wrapping_mul(self.pow)
-            .wrapping_add(self.offset[(h & 0xff) as usize])
-    }
-}
-
-/// FNV-1a over the canonical little-endian bytes of every processed event.
+/// The hash folds in, for each event, its time and the two words of its packed form
+/// ([`Packed`]: the kind and every field): `h ← (rotl(h, 23) ⊕ m) · MIX` with
+/// `m = t · MIX_T ⊕ w0 · MIX_A ⊕ w1 · MIX_B`, in wrapping 64-bit integer arithmetic, so it
+/// is the same on every target. For a given `m` the step is a bijection of `h`, so two runs
+/// that differ in one event's time or field end with different hashes; the whole step is
+/// one multiplication long on the chain from one event to the next.
 pub(crate) struct Trace {
     hash: u64,
     recording: bool,
     records: Vec<TraceRecord>,
-    /// One [`NameStep`] per event name (20 KB, built per engine: nothing in the binary).
-    names: Vec<NameStep>,
 }
 
 impl Default for Trace {
@@ -148,28 +59,29 @@ impl Default for Trace {
             hash: 0xcbf2_9ce4_8422_2325,
             recording: false,
             records: Vec::new(),
-            names: NAMES.iter().map(|n| NameStep::new(n)).collect(),
         }
     }
 }
 
 impl Trace {
-    pub fn record(&mut self, t: SimTime, ev: &Event) {
-        let (name, a, b) = encode(ev);
-        // Times below 2^40 ns (18 minutes), subjects below 2^16, ids below 2^24 take the
-        // short path; larger values the byte-by-byte one. The result is the same.
-        let h = fnv_u64::<5>(self.hash, t.0);
-        let h = self.names[name_index(ev)].apply(h);
-        let h = fnv_u64::<2>(h, a);
-        self.hash = fnv_u64::<3>(h, b);
+    #[inline(always)]
+    pub(crate) fn record(&mut self, t: SimTime, ev: Packed) {
+        let Packed(w0, w1) = ev;
+        let m = t.0.wrapping_mul(MIX_T) ^ w0.wrapping_mul(MIX_A) ^ w1.wrapping_mul(MIX_B);
+        self.hash = (self.hash.rotate_left(23) ^ m).wrapping_mul(MIX);
         if self.recording {
-            self.records.push(TraceRecord {
-                t: t.0,
-                ev: name,
-                a,
-                b,
-            });
+            self.keep(t, ev);
         }
+    }
+    #[cold]
+    fn keep(&mut self, t: SimTime, ev: Packed) {
+        let (name, a, b) = encode(&ev.unpack());
+        self.records.push(TraceRecord {
+            t: t.0,
+            ev: name,
+            a,
+            b,
+        });
     }
     pub fn hash(&self) -> u64 {
         self.hash

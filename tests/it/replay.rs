@@ -51,7 +51,7 @@ pub enum CaseCommand {
 /// What a run did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Outcome {
-    /// FNV-1a hash of every processed event.
+    /// Hash of every processed event (`Engine::trace_hash`).
     pub trace_hash: u64,
     /// Events processed.
     pub events: u64,
