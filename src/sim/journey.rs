@@ -169,3 +169,72 @@ fn push(j: &mut Journey, at: SimTime, step: Step) {
         j.truncated += 1;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(i: u64) -> SimTime {
+        SimTime(i * 1_000)
+    }
+
+    #[test]
+    fn a_journey_gathers_its_steps_from_the_ring_in_order() {
+        let mut j = Journeys::default();
+        // Three interleaved messages, four steps each.
+        for k in 0..4u16 {
+            for origin in 1..=3u64 {
+                j.record(origin, at(u64::from(k) * 10 + origin), || Step::Retried {
+                    attempt: k,
+                });
+            }
+        }
+        let two = j.get(2).expect("kept");
+        assert_eq!(two.origin, 2);
+        assert_eq!(
+            two.steps,
+            (0..4u16)
+                .map(|k| (at(u64::from(k) * 10 + 2), Step::Retried { attempt: k }))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(two.truncated, 0);
+        assert!(j.get(4).is_none());
+        assert!(j.get(0).is_none(), "origin 0 marks unused entries");
+    }
+
+    #[test]
+    fn the_ring_keeps_the_newest_steps_and_a_pinned_journey_outlives_it() {
+        let mut j = Journeys::default();
+        j.record(1, at(0), || Step::Acked);
+        j.record(2, at(0), || Step::Acked);
+        j.pin(2);
+        // Fill the ring with other messages: 1 and 2 leave it.
+        for i in 0..RECENT_STEPS as u64 {
+            j.record(10 + i, at(1 + i), || Step::Confirmed);
+            if i == 5 {
+                j.record(2, at(1 + i), || Step::Requeued);
+            }
+        }
+        assert!(j.get(1).is_none(), "pushed out of the ring");
+        let pinned = j.get(2).expect("pinned");
+        assert_eq!(
+            pinned.steps,
+            vec![(at(0), Step::Acked), (at(6), Step::Requeued)]
+        );
+        // The newest RECENT_STEPS steps are all there.
+        let newest = 10 + RECENT_STEPS as u64 - 1;
+        assert_eq!(j.get(newest).map(|x| x.steps.len()), Some(1));
+    }
+
+    #[test]
+    fn a_long_journey_keeps_its_first_steps_and_counts_the_rest() {
+        let mut j = Journeys::default();
+        for i in 0..(MAX_STEPS as u64 + 7) {
+            j.record(9, at(i), || Step::Requeued);
+        }
+        let long = j.get(9).expect("kept");
+        assert_eq!(long.steps.len(), MAX_STEPS);
+        assert_eq!(long.steps[0].0, at(0));
+        assert_eq!(long.truncated, 7);
+    }
+}
