@@ -35,11 +35,6 @@ const SLOW_UPDATE_MS: f64 = 250.0;
 /// load, and each change costs layout and paint; ten a second reads the same). Commands,
 /// steps and pausing refresh them at once.
 const NODES_UPDATE_MS: f64 = 100.0;
-/// The throttled refresh of the node cards is spread over this many frames in a row, each
-/// showing the engine's state of a share of the nodes (shares of about equal numbers of
-/// figures): a figure costs layout and paint, and one frame holding all of them was the
-/// slowest kind of frame. Every card still refreshes every [`NODES_UPDATE_MS`].
-const NODE_SLICES: usize = 3;
 /// Wall-clock milliseconds between two refreshes of the clock readout while playing (its text
 /// changes every frame, and each change costs text shaping, layout and paint; ten a second
 /// reads the same). Pausing, steps and commands show the engine's time at once.
@@ -134,8 +129,6 @@ struct LoopState {
     last_slow: f64,
     last_log: f64,
     last_nodes: f64,
-    /// The share of the nodes the next frame refreshes (0: none until the next refresh is due).
-    node_slice: usize,
     last_clock: f64,
     seq: u64,
     log: VecDeque<LogRow>,
@@ -415,58 +408,18 @@ impl Driver {
                 && self
                     .state
                     .with_value(|s| !s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS));
-        // The throttled node refresh goes in slices over frames without a metrics or log
-        // refresh (one frame later at most), for the same reason.
-        let all_nodes = force || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX;
-        let slice = if all_nodes {
-            self.state.update_value(|s| {
-                s.last_nodes = ts;
-                s.node_slice = 0;
-            });
-            None
-        } else if !slow && !log_due {
-            self.state
-                .try_update_value(|s| {
-                    if s.node_slice > 0 {
-                        Some(s.node_slice)
-                    } else if ts - s.last_nodes >= NODES_UPDATE_MS {
-                        s.last_nodes = ts;
-                        Some(0)
-                    } else {
-                        None
-                    }
-                })
-                .flatten()
-        } else {
-            None
-        };
-        if all_nodes || slice.is_some() {
-            let mut nodes = self.engine.with_value(Engine::nodes_view);
-            if let Some(k) = slice {
-                self.state
-                    .update_value(|s| s.node_slice = (k + 1) % NODE_SLICES);
-                self.nodes.with_untracked(|old| {
-                    if old.len() == nodes.len() {
-                        // Nodes outside slice `k` keep what they show.
-                        let weight = |n: &NodeView| {
-                            1 + n.instances.len()
-                                + n.boxes
-                                    .iter()
-                                    .map(|b| 2 + b.partitions.len())
-                                    .sum::<usize>()
-                        };
-                        let total = nodes.iter().map(weight).sum::<usize>().max(1);
-                        let mut before = 0;
-                        for (n, o) in nodes.iter_mut().zip(old) {
-                            let w = weight(n);
-                            if before * NODE_SLICES / total != k {
-                                n.clone_from(o);
-                            }
-                            before += w;
-                        }
-                    }
-                });
-            }
+        // The throttled node refresh waits for a frame without a metrics or log refresh (one
+        // frame later at most), for the same reason.
+        let nodes_due = force
+            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
+            || (!slow
+                && !log_due
+                && self
+                    .state
+                    .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS));
+        if nodes_due {
+            self.state.update_value(|s| s.last_nodes = ts);
+            let nodes = self.engine.with_value(Engine::nodes_view);
             if self.nodes.with_untracked(|old| *old != nodes) {
                 self.nodes.set(nodes);
             }
