@@ -178,10 +178,10 @@ fn LatencyTable() -> impl IntoView {
         view! {
             <tr data-latency=i>
                 <th scope="row">{name}<span class="dim">{format!(" ({what})")}</span></th>
-                <td>{move || l.with(|l| l.count)}</td>
-                <td>{move || l.with(|l| ms(l.p50_ms))}</td>
-                <td>{move || l.with(|l| ms(l.p90_ms))}</td>
-                <td>{move || l.with(|l| ms(l.p99_ms))}</td>
+                <td><span class="fig">{move || l.with(|l| l.count)}</span></td>
+                <td><span class="fig">{move || l.with(|l| ms(l.p50_ms))}</span></td>
+                <td><span class="fig">{move || l.with(|l| ms(l.p90_ms))}</span></td>
+                <td><span class="fig">{move || l.with(|l| ms(l.p99_ms))}</span></td>
             </tr>
         }
     };
