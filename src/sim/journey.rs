@@ -63,6 +63,7 @@ pub struct Journey {
 pub const MAX_STEPS: usize = 48;
 /// Steps of recent messages kept, all messages together (a power of two).
 pub const RECENT_STEPS: usize = 8192;
+const _: () = assert!(RECENT_STEPS.is_power_of_two(), "the ring's index is masked");
 
 /// Bounded store of journeys: the newest [`RECENT_STEPS`] steps of every message, plus
 /// pinned messages' journeys in full (up to [`MAX_STEPS`] steps each).
