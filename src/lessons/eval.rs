@@ -142,7 +142,11 @@ impl Metric {
                 let base = if *run { 0 } else { counter(then, *of) };
                 counter(now, *of).saturating_sub(base) as f64
             }
-            Metric::QueueDepth { node, queue } => {
+            Metric::QueueDepth {
+                node,
+                queue,
+                instance,
+            } => {
                 let Some(i) = idx(node) else { return f64::NAN };
                 let v = e.node_view(i);
                 match v.role {
@@ -152,7 +156,13 @@ impl Metric {
                         .filter(|x| queue.as_ref().is_none_or(|q| &x.name == q))
                         .map(|x| x.depth)
                         .sum::<u64>() as f64,
-                    _ => v.instances.iter().map(|x| x.waiting as u64).sum::<u64>() as f64,
+                    _ => v
+                        .instances
+                        .iter()
+                        .enumerate()
+                        .filter(|(k, _)| instance.is_none_or(|want| *k == want as usize))
+                        .map(|(_, x)| x.waiting as u64)
+                        .sum::<u64>() as f64,
                 }
             }
             Metric::DeadLetters { node } => {

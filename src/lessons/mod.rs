@@ -386,11 +386,13 @@ pub enum Metric {
     },
     /// Messages waiting now: ready in a broker's queues (or records not yet committed in
     /// its logs; one box when `queue` names it), in a service's backlogs, or buffered at a
-    /// consumer group.
+    /// consumer group (one instance of it when `instance` names it, counted from 0).
     QueueDepth {
         node: String,
         #[serde(default)]
         queue: Option<String>,
+        #[serde(default)]
+        instance: Option<u32>,
     },
     /// Messages in a broker's dead-letter queues now.
     DeadLetters { node: String },

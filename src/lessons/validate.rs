@@ -121,9 +121,36 @@ impl Checker<'_> {
                 self.role(&node_path("count"), id)?;
             }
             Metric::Count { node: None, .. } | Metric::BodyBytes { .. } | Metric::Elapsed => {}
-            Metric::QueueDepth { node, queue } => {
+            Metric::QueueDepth {
+                node,
+                queue,
+                instance,
+            } => {
                 let p = node_path("queue_depth");
                 let r = self.role(&p, node)?;
+                if let Some(k) = *instance {
+                    let count = match r {
+                        Role::Service(s) => Some(s.replicas),
+                        Role::ConsumerGroup(g) => Some(g.count),
+                        _ => None,
+                    };
+                    let ip = format!("{path}.queue_depth.instance");
+                    match count {
+                        None => {
+                            return Err(self.err(
+                                &ip,
+                                format!("`{node}` has no instances: only a service or a consumer group has"),
+                            ))
+                        }
+                        Some(c) if k >= c => {
+                            return Err(self.err(
+                                &ip,
+                                format!("`{node}` has {c} instances, numbered from 0; got {k}"),
+                            ))
+                        }
+                        Some(_) => {}
+                    }
+                }
                 if let (Role::Broker(b), Some(q)) = (r, queue) {
                     let known = b.queues.iter().any(|x| &x.name == q)
                         || b.logs.iter().any(|x| &x.name == q);

@@ -161,6 +161,14 @@ fn bad_lessons_name_the_lesson_the_step_and_the_field() {
             "lesson `decoupling`, step 2, steps[1].try.actions[0]: nodes[nobody]: no element with id or name `nobody`",
         ),
         (
+            broken(|v| v["steps"][0]["show"][0]["metric"] = serde_json::json!({ "queue_depth": { "node": "consumers", "instance": 9 } })),
+            "lesson `decoupling`, step 1, steps[0].show[0].metric.queue_depth.instance: `consumers` has 2 instances, numbered from 0; got 9",
+        ),
+        (
+            broken(|v| v["steps"][0]["show"][0]["metric"] = serde_json::json!({ "queue_depth": { "node": "broker", "instance": 0 } })),
+            "lesson `decoupling`, step 1, steps[0].show[0].metric.queue_depth.instance: `broker` has no instances: only a service or a consumer group has",
+        ),
+        (
             broken(|v| v["scenario"]["preset"] = "nope".into()),
             "lesson `decoupling`, scenario.preset: no preset `nope`",
         ),
