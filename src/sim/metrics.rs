@@ -119,17 +119,21 @@ pub struct Latency {
 }
 
 impl Default for Latency {
+    /// 1 µs to 1 day at three significant digits (0.1 %): about 240 KB of counts.
     fn default() -> Self {
-        Latency {
-            // 1 µs to 1 day at three significant digits: bounded memory (a few tens of KB).
-            hist: Histogram::new_with_bounds(1_000, 86_400 * 1_000_000_000, 3)
-                .expect("static bounds are valid"),
-            sum_ns: 0,
-        }
+        Latency::with_digits(3)
     }
 }
 
 impl Latency {
+    /// 1 µs to 1 day at `digits` significant digits (1 to 5).
+    fn with_digits(digits: u8) -> Self {
+        Latency {
+            hist: Histogram::new_with_bounds(1_000, 86_400 * 1_000_000_000, digits)
+                .expect("static bounds are valid"),
+            sum_ns: 0,
+        }
+    }
     /// Records one sample.
     pub fn record(&mut self, ns: u64) {
         self.hist.saturating_record(ns.max(1_000));
@@ -303,7 +307,10 @@ impl Series {
             next_boundary: SimTime(window_ns.max(1)),
             cur_done: 0,
             cur_errors: 0,
-            cur_lat: Latency::default(),
+            // A window's percentiles are drawn on a chart: two significant digits (1 %)
+            // are enough, and the histogram is an eighth of the run's (32 KB), so
+            // recording into it and clearing it at every window stay in cache.
+            cur_lat: Latency::with_digits(2),
         }
     }
     /// The index of the window containing `now`.
@@ -395,5 +402,29 @@ impl Metrics {
     pub(crate) fn lost(&mut self, node: usize, r: LossReason) {
         self.bump(node, |c| c.lost[r.idx()] += 1);
         self.series.error();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_percentiles_are_within_one_percent_in_an_eighth_of_the_memory() {
+        let mut run = Latency::default();
+        let mut s = Series::new(NS_PER_MS * 100);
+        for k in 1..=1_000u64 {
+            let ns = k * 12_345_678; // 12.3 ms to 12.3 s
+            run.record(ns);
+            s.done(ns);
+        }
+        s.close(0, 0, 0);
+        let p = s.points().next().copied().expect("one window closed");
+        for (q, got) in [(0.5, p.p50_ms), (0.9, p.p90_ms), (0.99, p.p99_ms)] {
+            let exact = run.quantile_ms(q);
+            assert!((got / exact - 1.0).abs() < 0.01, "q {q}: {got} vs {exact}");
+        }
+        assert_eq!(run.hist.distinct_values(), 29_696);
+        assert_eq!(Latency::with_digits(2).hist.distinct_values(), 4_096);
     }
 }
