@@ -136,12 +136,12 @@ impl Checker<'_> {
                     };
                     let ip = format!("{path}.queue_depth.instance");
                     match count {
-                        None => {
-                            return Err(self.err(
-                                &ip,
-                                format!("`{node}` has no instances: only a service or a consumer group has"),
-                            ))
-                        }
+                        None => return Err(self.err(
+                            &ip,
+                            format!(
+                                "`{node}` has no instances: only a service or a consumer group has"
+                            ),
+                        )),
                         Some(c) if k >= c => {
                             return Err(self.err(
                                 &ip,
