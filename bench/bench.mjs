@@ -4,7 +4,9 @@
 //
 // Sections (BENCH_ONLY=engine,wasm,frames,fast,floor,first-render,size,memory picks some):
 //   engine        native events/s of the standard scenarios (src/sim/bench.rs), run by
-//                 target/release/engine_bench
+//                 target/release/engine_bench, and by the profile-guided build of the same
+//                 code, target/pgo-use/release/engine_bench, when scripts/bench built it
+//                 (interleaved; both must process the same number of events)
 //   wasm          the same runs in headless Chromium (bench/wasm.html), interleaved with
 //                 the native ones, and the ratio wasm/native of the medians
 //   frames        frame time over BENCH_FRAME_SECONDS of the at-scale preset at 1x
@@ -34,7 +36,7 @@
 //   BENCH_OUT [bench-output]    output folder
 //   BENCH_DIST [dist]           the app build to measure
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -298,25 +300,33 @@ export function traceFrameCpu(events) {
  */
 async function engine(withWasm) {
   const bin = join(ROOT, "target", "release", "engine_bench");
-  const native = (i, seed) => {
-    const r = spawnSync(bin, [String(i), String(seed), String(ENGINE_SECONDS)], { encoding: "utf8" });
+  const pgoBin = join(ROOT, "target", "pgo-use", "release", "engine_bench");
+  const hasPgo = existsSync(pgoBin);
+  const native = (i, seed, exe = bin) => {
+    const r = spawnSync(exe, [String(i), String(seed), String(ENGINE_SECONDS)], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`engine_bench ${i} ${seed} failed (${r.status}): ${r.stderr}`);
     const j = JSON.parse(r.stdout);
     return { events: j.events, eventsPerS: j.events / (j.ms / 1000) };
   };
   const names = execFileSync(bin, ["list"], { encoding: "utf8" }).trim().split("\n");
-  log(`engine: ${RUNS} runs x ${ENGINE_SECONDS} virtual s per scenario, native${withWasm ? " and wasm, interleaved" : ""}`);
+  log(`engine: ${RUNS} runs x ${ENGINE_SECONDS} virtual s per scenario, native${hasPgo ? ", native PGO" : ""}${withWasm ? " and wasm" : ""}, interleaved`);
   const measure = async (wasmRun) => {
-    const out = { native: [], wasm: [] };
+    const out = { native: [], wasm: [], nativePgo: [] };
     for (let i = 0; i < names.length; i++) {
       if (wasmRun) await wasmRun(i, 999, 1); // untimed: lets the wasm code tier up
       const n = [];
       const w = [];
+      const p = [];
       let events = 0;
       for (let seed = 0; seed < RUNS; seed++) {
         const a = native(i, seed);
         n.push(a.eventsPerS);
         events = a.events;
+        if (hasPgo) {
+          const c = native(i, seed, pgoBin);
+          if (c.events !== a.events) throw new Error(`${names[i]} seed ${seed}: the PGO build processed ${c.events} events, the plain one ${a.events}`);
+          p.push(c.eventsPerS);
+        }
         if (wasmRun) {
           const b = await wasmRun(i, seed, ENGINE_SECONDS);
           if (b.events !== a.events) throw new Error(`${names[i]} seed ${seed}: wasm processed ${b.events} events, native ${a.events}`);
@@ -324,11 +334,15 @@ async function engine(withWasm) {
         }
       }
       out.native.push({ scenario: names[i], eventsPerS: summary(n), events });
+      if (hasPgo) out.nativePgo.push({ scenario: names[i], eventsPerS: summary(p), events });
       if (wasmRun) out.wasm.push({ scenario: names[i], eventsPerS: summary(w), events });
     }
     return out;
   };
-  if (!withWasm) return { native: (await measure(null)).native };
+  if (!withWasm) {
+    const r = await measure(null);
+    return { native: r.native, nativePgo: r.nativePgo };
+  }
   return withPage(join(OUT, "wasm"), async ({ page, url, errors }) => {
     await page.goto(url);
     await page.waitForFunction(() => document.documentElement.dataset.ready === "true");
@@ -596,6 +610,8 @@ function rows(r) {
   const millions = (x) => `≥ ${x / 1e6} M`;
   if (r.engine?.native)
     for (const n of r.engine.native) add(`native events/s: ${n.scenario}`, n.eventsPerS, int, millions(NATIVE_BUDGET), n.eventsPerS.median >= NATIVE_BUDGET);
+  for (const n of r.engine?.nativePgo ?? [])
+    add(`native PGO events/s: ${n.scenario}`, n.eventsPerS, int, millions(NATIVE_BUDGET), n.eventsPerS.median >= NATIVE_BUDGET);
   if (r.engine?.wasm) {
     for (const w of r.engine.wasm) add(`wasm events/s: ${w.scenario}`, w.eventsPerS, int, millions(WASM_BUDGET), w.eventsPerS.median >= WASM_BUDGET);
     for (const x of r.engine.ratio ?? []) add(`wasm/native: ${x.scenario}`, { median: x.ratio }, (v) => v.toFixed(2));
