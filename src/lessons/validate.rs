@@ -135,20 +135,17 @@ impl Checker<'_> {
                         _ => None,
                     };
                     let ip = format!("{path}.queue_depth.instance");
-                    match count {
-                        None => return Err(self.err(
-                            &ip,
-                            format!(
-                                "`{node}` has no instances: only a service or a consumer group has"
-                            ),
+                    let problem = match count {
+                        None => Some(format!(
+                            "`{node}` has no instances: only a service or a consumer group has"
                         )),
-                        Some(c) if k >= c => {
-                            return Err(self.err(
-                                &ip,
-                                format!("`{node}` has {c} instances, numbered from 0; got {k}"),
-                            ))
-                        }
-                        Some(_) => {}
+                        Some(c) if k >= c => Some(format!(
+                            "`{node}` has {c} instances, numbered from 0; got {k}"
+                        )),
+                        Some(_) => None,
+                    };
+                    if let Some(m) = problem {
+                        return Err(self.err(&ip, m));
                     }
                 }
                 if let (Role::Broker(b), Some(q)) = (r, queue) {
