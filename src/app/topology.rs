@@ -364,7 +364,10 @@ fn instance_detail(role: &str, v: &InstanceView) -> String {
                 "idle".into()
             };
             if v.outstanding > 0 {
-                s += &format!(" · {} unacked", v.outstanding);
+                // With automatic acks the broker already forgot them: only the consumer
+                // holds them (a crash loses them).
+                let what = if v.auto_ack { "held" } else { "unacked" };
+                s += &format!(" · {} {what}", v.outstanding);
             }
             if !v.partitions.is_empty() {
                 let p: Vec<String> = v.partitions.iter().map(|p| format!("p{p}")).collect();

@@ -4,7 +4,7 @@ use super::engine::Engine;
 use super::message::{Endpoint, MsgKind, MsgState};
 use super::runtime::*;
 use super::time::SimTime;
-use crate::scenario::Role;
+use crate::scenario::{AckMode, Role};
 use serde::Serialize;
 
 /// A message on a link, for drawing: its position is interpolated between `sent` and `arrive`.
@@ -47,6 +47,9 @@ pub struct InstanceView {
     pub processed: u64,
     /// Partitions assigned (log consumers).
     pub partitions: Vec<u32>,
+    /// A consumer of a queue with automatic acknowledgement: the broker forgot its
+    /// `outstanding` deliveries when it sent them, so only the consumer holds them.
+    pub auto_ack: bool,
 }
 
 /// A partition of a log.
@@ -182,7 +185,9 @@ impl Engine {
                     })
                     .collect();
             }
-            (NodeRt::Group(g), _) => {
+            (NodeRt::Group(g), role) => {
+                let auto_ack = g.log.is_none()
+                    && matches!(role, Role::ConsumerGroup(s) if s.ack == AckMode::Auto);
                 v.up = g.consumers.iter().any(|c| c.up);
                 v.slow = g.slow;
                 v.instances = g
@@ -201,6 +206,7 @@ impl Engine {
                                 .map(|p| p as u32)
                                 .collect()
                         }),
+                        auto_ack,
                     })
                     .collect();
             }

@@ -317,3 +317,20 @@ fn consumer_count_changes_live() {
         "manual ack: removed consumers hand their messages back"
     );
 }
+
+/// The view tells a consumer's deliveries held under automatic acks (the broker forgot
+/// them) from unacknowledged ones (the broker keeps a copy), and follows a live change.
+#[test]
+fn the_view_says_whether_the_broker_still_has_what_a_consumer_holds() {
+    let auto = queue_topology(json!({}), json!({}), json!({ "ack": "auto" }));
+    let mut e = Engine::new(scenario(auto.clone()), 1);
+    e.run_until(SimTime::from_ms(1_000.0));
+    let g = idx(&e, "g");
+    assert!(e.node_view(g).instances.iter().all(|i| i.auto_ack));
+    let mut manual = auto;
+    manual["nodes"][2]["role"]["consumer_group"]["ack"] = json!("manual");
+    e.inject(Command::Update(Box::new(scenario(manual))))
+        .unwrap();
+    e.run_until(SimTime::from_ms(2_000.0));
+    assert!(e.node_view(g).instances.iter().all(|i| !i.auto_ack));
+}
