@@ -831,8 +831,10 @@ impl Engine {
     fn on_ack(&mut self, b: usize, q: usize, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
         let (g, c) = (m.from.node as usize, m.from.inst as usize);
-        if let NodeRt::Group(gr) = &mut self.nodes[g] {
-            gr.release(c);
+        if !m.has(flags::ORPHAN) {
+            if let NodeRt::Group(gr) = &mut self.nodes[g] {
+                gr.release(c);
+            }
         }
         if m.has(flags::NACK) {
             let requeue = self
@@ -858,8 +860,10 @@ impl Engine {
         if m.kind == MsgKind::Ack {
             // The ack never arrives: the broker redelivers once it sees the channel fail.
             let (g, c) = (m.from.node as usize, m.from.inst as usize);
-            if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                gr.release(c);
+            if !m.has(flags::ORPHAN) {
+                if let NodeRt::Group(gr) = &mut self.nodes[g] {
+                    gr.release(c);
+                }
             }
             self.requeue(m.to.node as usize, queue as usize, slot);
         } else {
@@ -1211,6 +1215,13 @@ impl Engine {
             .map(|(s, m)| (m.origin, s))
             .collect();
         held.sort_unstable();
+        // Acks already on their way still reach the broker, but they belong to the crashed
+        // incarnation: they must not free prefetch slots of the restarted one.
+        for (_, m) in self.msgs.iter_mut() {
+            if m.from == here && m.kind == MsgKind::Ack && matches!(m.ctx, Ctx::Queue { .. }) {
+                m.flags |= flags::ORPHAN;
+            }
+        }
         if let NodeRt::Group(gr) = &mut self.nodes[g] {
             if let Some(x) = gr.consumers.get_mut(c) {
                 x.buffer.clear();

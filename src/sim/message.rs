@@ -153,6 +153,9 @@ pub mod flags {
     pub const JSON: u8 = 16;
     /// A confirm that is a negative confirm (publish refused).
     pub const REFUSED: u8 = 32;
+    /// An ack sent by a consumer that has crashed since: the broker still takes it, but it
+    /// no longer counts against the prefetch of the consumer's new incarnation.
+    pub const ORPHAN: u8 = 64;
 }
 
 /// What a message belongs to, so its arrival can be handled.
@@ -273,6 +276,13 @@ impl Slab {
             .iter()
             .enumerate()
             .filter_map(|(i, m)| m.as_ref().map(|m| (i as u32, m)))
+    }
+    /// Live messages, in slot order, mutably.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (u32, &mut Msg)> {
+        self.slots
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(i, m)| m.as_mut().map(|m| (i as u32, m)))
     }
     /// Number of live messages.
     pub fn len(&self) -> usize {

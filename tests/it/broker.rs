@@ -2,7 +2,7 @@
 
 use crate::support::*;
 use msgflow::scenario::Fault;
-use msgflow::sim::{Command, Engine, LossReason, SimTime};
+use msgflow::sim::{Command, Engine, LossReason, MsgKind, SimTime};
 use serde_json::json;
 
 fn queue_topology(
@@ -333,4 +333,54 @@ fn the_view_says_whether_the_broker_still_has_what_a_consumer_holds() {
         .unwrap();
     e.run_until(SimTime::from_ms(2_000.0));
     assert!(e.node_view(g).instances.iter().all(|i| !i.auto_ack));
+}
+
+/// An ack already on the wire when its consumer crashes still reaches the broker (the
+/// message is done, not redelivered), but it must not free a prefetch slot of the consumer
+/// restarted in the meantime: the new incarnation never holds more than its prefetch.
+#[test]
+fn an_ack_in_flight_at_a_crash_does_not_free_the_restarted_consumers_prefetch() {
+    let v = queue_topology(
+        json!({}),
+        json!({}),
+        json!({ "prefetch": 1, "processing": { "constant": { "ms": 100 } } }),
+    );
+    let mut e = Engine::new(scenario(v), 1);
+    e.run_until(SimTime::from_ms(1_000.0));
+    let g = idx(&e, "g");
+    // A backlog builds (50/s against 2 × 10/s), so the restarted consumer is served at once.
+    assert!(e.node_view(idx(&e, "b")).boxes[0].depth > 10);
+    // Step until consumer 0 has finished a message and its ack is on the way.
+    let acks_from_c0 = |e: &Engine| {
+        e.in_flight()
+            .filter(|f| f.kind == MsgKind::Ack && f.from.node as usize == g && f.from.inst == 0)
+            .count()
+    };
+    while acks_from_c0(&e) == 0 {
+        assert!(e.step());
+    }
+    assert_eq!(e.node_view(g).instances[0].busy, 0);
+    let acked = counters(&e, "b").acked;
+    let redelivered = counters(&e, "b").redelivered;
+    crash(&mut e, "g", Some(0));
+    restart(&mut e, "g", Some(0));
+    let mut most_held = 0;
+    while e.now() < SimTime::from_ms(3_000.0) {
+        assert!(e.step());
+        let c0 = e.node_view(g).instances[0].clone();
+        let arriving = e
+            .in_flight()
+            .filter(|f| f.kind == MsgKind::Event && f.to.node as usize == g && f.to.inst == 0)
+            .count() as u32;
+        most_held = most_held.max(c0.busy + c0.waiting + arriving);
+    }
+    assert_eq!(most_held, 1, "prefetch 1 holds");
+    assert!(counters(&e, "b").acked > acked);
+    assert_eq!(
+        counters(&e, "b").redelivered,
+        redelivered,
+        "the ack on the wire settled its message"
+    );
+    assert_eq!(e.violation(), None);
+    e.audit().unwrap();
 }
