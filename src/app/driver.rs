@@ -24,8 +24,11 @@ pub const CUSTOM: &str = "custom";
 pub const DOT_CAP: usize = 4_000;
 /// Rows kept in the event log.
 pub const LOG_CAP: usize = 200;
-/// Wall-clock milliseconds the engine may use per frame.
-const FRAME_BUDGET_MS: f64 = 2.0;
+/// Wall-clock milliseconds the engine may use in a frame that only moves the dots.
+const ENGINE_SLICE_MS: f64 = 2.5;
+/// ... and in a frame that also refreshes the node cards, the metrics or the log: those
+/// refreshes cost layout and paint, so the engine leaves them the time it would have used.
+const ENGINE_SLICE_REFRESH_MS: f64 = 0.25;
 /// Events between two clock checks.
 const EVENTS_PER_CHECK: u64 = 200;
 /// Wall-clock milliseconds between two metric and log refreshes.
@@ -336,6 +339,11 @@ impl Driver {
         {
             let speed = self.speed.get_untracked();
             let want = (dt * speed * NS_PER_MS as f64) as u64;
+            let budget = if self.refresh_due(ts) {
+                ENGINE_SLICE_REFRESH_MS
+            } else {
+                ENGINE_SLICE_MS
+            };
             let (advanced, violation) = self
                 .engine
                 .try_update_value(|e| {
@@ -343,7 +351,7 @@ impl Driver {
                     let target = start.after(want);
                     let t0 = perf_now();
                     while !e.run_until_bounded(target, EVENTS_PER_CHECK) {
-                        if perf_now() - t0 > FRAME_BUDGET_MS {
+                        if perf_now() - t0 > budget {
                             break;
                         }
                     }
@@ -356,6 +364,17 @@ impl Driver {
             self.track_speed(dt, advanced as f64 / NS_PER_MS as f64, speed);
         }
         self.publish(ts, false);
+    }
+
+    /// Whether the frame at `ts` will refresh the throttled node cards, the metrics or the
+    /// log (the same tests as [`Driver::publish`] makes once the engine has run).
+    fn refresh_due(self, ts: f64) -> bool {
+        let many = self.in_flight.get_untracked() > NODES_EVERY_FRAME_MAX;
+        self.state.with_value(|s| {
+            ts - s.last_slow >= SLOW_UPDATE_MS
+                || (!s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS)
+                || (many && ts - s.last_nodes >= NODES_UPDATE_MS)
+        })
     }
 
     fn track_speed(self, wall_ms: f64, virt_ms: f64, speed: f64) {
