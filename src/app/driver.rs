@@ -50,6 +50,13 @@ const MAX_FRAME_MS: f64 = 100.0;
 /// How long a lost message's burst stays, in wall milliseconds.
 const BURST_MS: f64 = 700.0;
 
+/// The refreshes a frame makes besides the dots and the clock.
+struct Refreshes {
+    metrics: bool,
+    log: bool,
+    nodes: bool,
+}
+
 /// Messages on one link when there are too many to draw one by one.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Bundle {
@@ -366,15 +373,34 @@ impl Driver {
         self.publish(ts, false);
     }
 
-    /// Whether the frame at `ts` will refresh the throttled node cards, the metrics or the
-    /// log (the same tests as [`Driver::publish`] makes once the engine has run).
+    /// Which of the refreshes that cost layout and paint the frame at `ts` makes: the
+    /// metrics, the log (never in the same frame as the metrics: each of them alone fits in
+    /// a frame) and the throttled node cards (waiting, one frame at most, for a frame with
+    /// neither). `force` makes them all.
+    fn refreshes(self, ts: f64, force: bool) -> Refreshes {
+        let (metrics, log, nodes) = self.state.with_value(|s| {
+            (
+                ts - s.last_slow >= SLOW_UPDATE_MS,
+                !s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS,
+                ts - s.last_nodes >= NODES_UPDATE_MS,
+            )
+        });
+        let metrics = force || metrics;
+        let log = force || (!metrics && log);
+        let nodes = force || (!metrics && !log && nodes);
+        Refreshes {
+            metrics,
+            log,
+            nodes,
+        }
+    }
+
+    /// Whether the frame at `ts` refreshes anything beyond the dots and the clock (asked
+    /// before the engine runs, so it can leave that frame the time).
     fn refresh_due(self, ts: f64) -> bool {
-        let many = self.in_flight.get_untracked() > NODES_EVERY_FRAME_MAX;
-        self.state.with_value(|s| {
-            ts - s.last_slow >= SLOW_UPDATE_MS
-                || (!s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS)
-                || (many && ts - s.last_nodes >= NODES_UPDATE_MS)
-        })
+        let r = self.refreshes(ts, false);
+        let throttled = self.in_flight.get_untracked() > NODES_EVERY_FRAME_MAX;
+        r.metrics || r.log || (throttled && r.nodes)
     }
 
     fn track_speed(self, wall_ms: f64, virt_ms: f64, speed: f64) {
@@ -416,26 +442,9 @@ impl Driver {
             }
         }
         self.publish_flights(ts);
-        let slow = force
-            || self
-                .state
-                .with_value(|s| ts - s.last_slow >= SLOW_UPDATE_MS);
-        // The log refreshes as often, but never in the same frame as the metrics: each of
-        // them alone fits in a frame.
-        let log_due = force
-            || (!slow
-                && self
-                    .state
-                    .with_value(|s| !s.log_hidden && ts - s.last_log >= SLOW_UPDATE_MS));
-        // The throttled node refresh waits for a frame without a metrics or log refresh (one
-        // frame later at most), for the same reason.
-        let nodes_due = force
-            || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX
-            || (!slow
-                && !log_due
-                && self
-                    .state
-                    .with_value(|s| ts - s.last_nodes >= NODES_UPDATE_MS));
+        let due = self.refreshes(ts, force);
+        let (slow, log_due) = (due.metrics, due.log);
+        let nodes_due = due.nodes || self.in_flight.get_untracked() <= NODES_EVERY_FRAME_MAX;
         if nodes_due {
             self.state.update_value(|s| s.last_nodes = ts);
             let nodes = self.engine.with_value(Engine::nodes_view);

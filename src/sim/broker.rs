@@ -6,7 +6,7 @@ use super::dist::sample;
 use super::engine::{Engine, Event};
 use super::grpc::wrap;
 use super::journey::Step;
-use super::message::{flags, Ctx, Endpoint, LossReason, MsgKind, MsgState};
+use super::message::{flags, Ctx, Endpoint, LossReason, Msg, MsgKind, MsgState};
 use super::runtime::*;
 use super::time::ms_to_ns;
 use super::trace::OutputKind;
@@ -830,12 +830,8 @@ impl Engine {
     /// An ack or nack reached the broker.
     fn on_ack(&mut self, b: usize, q: usize, slot: u32) {
         let m = self.msgs.get(slot).expect("live").clone();
-        let (g, c) = (m.from.node as usize, m.from.inst as usize);
-        if !m.has(flags::ORPHAN) {
-            if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                gr.release(c);
-            }
-        }
+        self.release_acker(&m);
+        let g = m.from.node as usize;
         if m.has(flags::NACK) {
             let requeue = self
                 .group_spec(g)
@@ -854,17 +850,23 @@ impl Engine {
         self.dispatch(b, q);
     }
 
+    /// The ack or nack `m` arrived or was lost: its consumer has one more slot under its
+    /// prefetch, unless it has crashed since sending it (an orphan).
+    fn release_acker(&mut self, m: &Msg) {
+        if m.has(flags::ORPHAN) {
+            return;
+        }
+        if let NodeRt::Group(gr) = &mut self.nodes[m.from.node as usize] {
+            gr.release(m.from.inst as usize);
+        }
+    }
+
     /// A queue message (delivery or ack) was lost on a link.
     pub(crate) fn queue_msg_lost(&mut self, slot: u32, queue: u16, reason: LossReason) {
         let m = self.msgs.get(slot).expect("live").clone();
         if m.kind == MsgKind::Ack {
             // The ack never arrives: the broker redelivers once it sees the channel fail.
-            let (g, c) = (m.from.node as usize, m.from.inst as usize);
-            if !m.has(flags::ORPHAN) {
-                if let NodeRt::Group(gr) = &mut self.nodes[g] {
-                    gr.release(c);
-                }
-            }
+            self.release_acker(&m);
             self.requeue(m.to.node as usize, queue as usize, slot);
         } else {
             self.delivery_failed(slot, reason);
@@ -1206,22 +1208,18 @@ impl Engine {
     /// Takes back every delivery held by consumer `c` of group `g` (crash or removal).
     pub(crate) fn reclaim_consumer(&mut self, g: usize, c: usize, reason: LossReason) {
         let here = Endpoint::new(g, c);
-        let mut held: Vec<(u64, u32)> = self
-            .msgs
-            .iter()
-            .filter(|(_, m)| {
-                m.to == here && matches!(m.ctx, Ctx::Queue { .. } | Ctx::Record { .. })
-            })
-            .map(|(s, m)| (m.origin, s))
-            .collect();
-        held.sort_unstable();
-        // Acks already on their way still reach the broker, but they belong to the crashed
-        // incarnation: they must not free prefetch slots of the restarted one.
-        for (_, m) in self.msgs.iter_mut() {
-            if m.from == here && m.kind == MsgKind::Ack && matches!(m.ctx, Ctx::Queue { .. }) {
+        let mut held: Vec<(u64, u32)> = Vec::new();
+        for (s, m) in self.msgs.iter_mut() {
+            let queue = matches!(m.ctx, Ctx::Queue { .. });
+            if m.to == here && (queue || matches!(m.ctx, Ctx::Record { .. })) {
+                held.push((m.origin, s));
+            } else if m.from == here && m.kind == MsgKind::Ack && queue {
+                // Still reaches the broker, but belongs to the crashed incarnation: it must
+                // not free a prefetch slot of the restarted one.
                 m.flags |= flags::ORPHAN;
             }
         }
+        held.sort_unstable();
         if let NodeRt::Group(gr) = &mut self.nodes[g] {
             if let Some(x) = gr.consumers.get_mut(c) {
                 x.buffer.clear();
